@@ -177,10 +177,11 @@ class ModelFunction:
 
     def _check_against_model(self) -> None:
         m, schema = self.model, self.schema
-        n_in = getattr(m, "n_features_in_", None)
-        if isinstance(n_in, (int, np.integer)) and n_in != schema.n_features:
-            raise ValueError(f"the data has {schema.n_features} columns, the model expects {int(n_in)}")
         names = getattr(m, "feature_names_in_", None)
+        n_in = getattr(m, "n_features_in_", None)
+        if isinstance(n_in, (int, np.integer)) and n_in != schema.n_features and not (names is not None
+                                                                                      and schema.named):
+            raise ValueError(f"the data has {schema.n_features} columns, the model expects {int(n_in)}")
         if names is not None and schema.named:
             expected = [str(n) for n in names]
             if list(schema.names) != expected:
