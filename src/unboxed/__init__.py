@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 from ._data import Schema
 from ._model import ModelFunction, model_function
-from ._results import Attribution, Effect, Effects, Importance, Interaction, Provenance, load
+from ._results import Attribution, Effect, Effects, Examples, Importance, Interaction, Provenance, load
 from ._validation import ModelError
 
 # name -> module that defines it (imported on first use)
@@ -41,12 +41,11 @@ _LAZY = {
     "explain": "unboxed.shapley.auto",
     "LimeTabular": "unboxed.lime.tabular",
 }
-_SUBPACKAGES = ("plots", "datasets", "rules", "effects", "shapley", "lime", "report", "transforms",
-                "narrative", "evaluate", "examples", "neural")
+_SUBPACKAGES = ("plots", "datasets", "rules", "intrinsic", "effects", "shapley", "lime", "report")
 
 __all__ = [
     "__version__", "Schema", "ModelFunction", "model_function", "ModelError",
-    "Attribution", "Importance", "Effect", "Effects", "Interaction", "Provenance", "load",
+    "Attribution", "Importance", "Effect", "Effects", "Examples", "Interaction", "Provenance", "load",
     *sorted(_LAZY), *_SUBPACKAGES,
 ]
 

@@ -130,7 +130,8 @@ def map_chunks(fn: Callable[..., Any], chunks: Sequence[Any], *, backend: Any = 
         # dask
         from distributed import as_completed
         client = b
-        futures_shared = {k: client.scatter(v, broadcast=True) for k, v in shared.items()}
+        # hash=False: fresh keys, so a later call with equal data never races the release of this one
+        futures_shared = {k: client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
         futures = [client.submit(fn, c, **futures_shared, pure=False) for c in chunks]
         index = {f.key: i for i, f in enumerate(futures)}
         out: list = [None] * n

@@ -266,6 +266,11 @@ class Result:
     def _replace(self, **changes: Any) -> Any:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: a compact, escaped table (see :mod:`unboxed._repr`)."""
+        from ._repr import repr_html
+        return repr_html(self)
+
 
 def _result_from_dict(d: dict) -> Result:
     if d.get("format") != FORMAT:
@@ -869,3 +874,132 @@ class Interaction(Result):
         if self.numerator is not None:
             frame["numerator"] = self.numerator.ravel()
         return frame
+
+
+# --------------------------------------------------------------- Examples
+@dataclass(frozen=True, eq=False)
+class Examples(Result):
+    """Training examples behind predictions, e.g. the nearest neighbours of k-NN.
+
+    Attributes
+    ----------
+    indices : ndarray (n_rows, n_examples) of int
+        Positions of the examples in the training data.
+    distances : ndarray (n_rows, n_examples)
+        Distance of each example to its row (in the model's space), nearest first.
+    rows : ndarray (n_rows, n_examples, n_features) of object
+        The examples' feature values as the user gave them.
+    targets : ndarray (n_rows, n_examples) of object
+        The examples' training targets (class labels or numbers).
+    feature_names : tuple of str (n_features,)
+    data : ndarray (n_rows, n_features) of object, optional
+        The rows being explained.
+    predictions : ndarray (n_rows,) of object, optional
+        The model's prediction for each row.
+    weights : ndarray (n_rows, n_examples), optional
+        Each example's weight in the prediction (e.g. 1/distance or uniform).
+    target_name : str
+    provenance : Provenance
+    """
+
+    indices: np.ndarray
+    distances: np.ndarray
+    rows: np.ndarray
+    targets: np.ndarray
+    feature_names: tuple
+    data: np.ndarray | None = None
+    predictions: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    target_name: str = "target"
+    provenance: Provenance = field(default_factory=lambda: Provenance("unknown"))
+
+    def __post_init__(self) -> None:
+        idx = _frozen_array(self.indices, dtype=np.int64, ndim=2, name="indices")
+        n, k = idx.shape
+        object.__setattr__(self, "indices", idx)
+        object.__setattr__(self, "feature_names", _names(self.feature_names))
+        p = len(self.feature_names)
+        d = _frozen_array(self.distances, ndim=2, name="distances")
+        if d.shape != (n, k):
+            raise ValueError(f"distances must have shape {(n, k)}, got {d.shape}")
+        object.__setattr__(self, "distances", d)
+        rows = _frozen_array(self.rows, dtype=object, ndim=3, name="rows")
+        if rows.shape != (n, k, p):
+            raise ValueError(f"rows must have shape {(n, k, p)}, got {rows.shape}")
+        object.__setattr__(self, "rows", rows)
+        t = _frozen_array(self.targets, dtype=object, ndim=2, name="targets")
+        if t.shape != (n, k):
+            raise ValueError(f"targets must have shape {(n, k)}, got {t.shape}")
+        object.__setattr__(self, "targets", t)
+        if self.data is not None:
+            dd = _frozen_array(self.data, dtype=object, ndim=2, name="data")
+            if dd.shape != (n, p):
+                raise ValueError(f"data must have shape {(n, p)}, got {dd.shape}")
+            object.__setattr__(self, "data", dd)
+        if self.predictions is not None:
+            pr = _frozen_array(self.predictions, dtype=object, ndim=1, name="predictions")
+            if pr.shape != (n,):
+                raise ValueError(f"predictions must have shape ({n},), got {pr.shape}")
+            object.__setattr__(self, "predictions", pr)
+        if self.weights is not None:
+            w = _frozen_array(self.weights, ndim=2, name="weights")
+            if w.shape != (n, k):
+                raise ValueError(f"weights must have shape {(n, k)}, got {w.shape}")
+            object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "target_name", str(self.target_name))
+
+    @property
+    def n_rows(self) -> int:
+        return self.indices.shape[0]
+
+    @property
+    def n_examples(self) -> int:
+        return self.indices.shape[1]
+
+    @property
+    def method(self) -> str:
+        return self.provenance.method
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def __repr__(self) -> str:
+        return (f"Examples(method={self.provenance.method!r}, rows={self.n_rows}, "
+                f"examples_per_row={self.n_examples}, features={len(self.feature_names)})")
+
+    def select(self, rows: Any = None) -> Examples:
+        """The examples of some rows (positions, slice or boolean mask)."""
+        r = np.arange(self.n_rows) if rows is None else _row_positions(rows, self.n_rows)
+        return Examples(
+            indices=self.indices[r], distances=self.distances[r], rows=self.rows[r], targets=self.targets[r],
+            feature_names=self.feature_names,
+            data=None if self.data is None else self.data[r],
+            predictions=None if self.predictions is None else self.predictions[r],
+            weights=None if self.weights is None else self.weights[r],
+            target_name=self.target_name, provenance=self.provenance)
+
+    def __getitem__(self, key: Any) -> Examples:
+        """``ex[0]``, ``ex[2:5]``, ``ex[mask]``: select rows (an int keeps the axis)."""
+        return self.select(rows=key)
+
+    def __iter__(self) -> Iterator[Examples]:
+        for i in range(self.n_rows):
+            yield self.select(rows=i)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (explained row, example): row, rank, index, distance, [weight], target, features."""
+        n, k = self.indices.shape
+        r, rank = np.meshgrid(np.arange(n), np.arange(k), indexing="ij")
+        cols: dict[str, Any] = {"row": r.ravel(), "rank": rank.ravel() + 1, "index": self.indices.ravel(),
+                                "distance": self.distances.ravel()}
+        if self.weights is not None:
+            cols["weight"] = self.weights.ravel()
+        cols[self.target_name] = self.targets.ravel()
+        flat = self.rows.reshape(n * k, len(self.feature_names))
+        for j, name in enumerate(self.feature_names):
+            key = name if name not in cols else f"{name} (feature)"
+            cols[key] = flat[:, j]
+        return pd.DataFrame(cols)
+
+
+__all__.append("Examples")
