@@ -279,6 +279,15 @@ def _result_from_dict(d: dict) -> Result:
     if not isinstance(ver, int) or ver > SCHEMA_VERSION:
         raise ValueError(f"result JSON has schema_version {ver!r}; this unboxed reads up to {SCHEMA_VERSION}")
     cls = _REGISTRY.get(d.get("type", ""))
+    if cls is None and isinstance(d.get("type"), str):
+        # result types defined in method modules (e.g. Surrogate) register on import:
+        # import the module through the package's lazy exports, then look again
+        import unboxed
+        try:
+            getattr(unboxed, d["type"])
+        except AttributeError:
+            pass
+        cls = _REGISTRY.get(d["type"])
     if cls is None:
         raise ValueError(f"unknown result type {d.get('type')!r}")
     kwargs = {k: _from_jsonable(v) for k, v in d["fields"].items()}
