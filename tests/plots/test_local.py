@@ -19,7 +19,7 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra.numpy import arrays  # noqa: E402
-from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
 
