@@ -159,3 +159,16 @@ def test_round_trip_property(rows):
     back = s.decode(s.encode(df))
     np.testing.assert_array_equal(back["num"].to_numpy(), df["num"].to_numpy())
     assert back["cat"].tolist() == df["cat"].tolist()
+
+
+def test_integer_columns_keep_fractional_grid_values():
+    # a percentile grid point such as 1.5 on an integer column must reach the model as 1.5,
+    # not truncated to 1; integral values still go back as the column's integer dtype
+    df = pd.DataFrame({"a": [1, 2, 3], "b": pd.array([1, 2, 3], dtype="Int64")})
+    s = Schema.from_data(df)
+    Z = s.encode(df)
+    back = s.decode(Z)
+    assert back["a"].dtype == np.int64 and str(back["b"].dtype) == "Int64"
+    Z[0, :] = [1.5, 2.5]
+    frac = s.decode(Z)
+    assert frac["a"].iloc[0] == 1.5 and frac["b"].iloc[0] == 2.5

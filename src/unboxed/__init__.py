@@ -40,6 +40,8 @@ _LAZY = {
     "Background": "unboxed.shapley.background",
     "explain": "unboxed.shapley.auto",
     "LimeTabular": "unboxed.lime.tabular",
+    # the HTML report
+    "Report": "unboxed.report.builder",
 }
 _SUBPACKAGES = ("plots", "datasets", "rules", "intrinsic", "effects", "shapley", "lime", "report")
 

@@ -500,16 +500,19 @@ def _decode_values(col: Column, z: np.ndarray) -> np.ndarray:
 def _decode_series(col: Column, z: np.ndarray, container: str) -> Any:
     if col.encoding == "identity":
         dt = col.dtype
+        # integer columns go back as integers only when every value is integral: a grid
+        # point such as 37.5 (a percentile) stays a float rather than being truncated
+        integral = bool(np.all(np.isfinite(z))) and bool(np.all(z == np.round(z)))
         if container == "pandas" and isinstance(dt, np.dtype) and dt.kind in "iu":
-            if np.isnan(z).any():
-                return z
-            return z.astype(dt)
+            return z.astype(dt) if integral else z
         if container == "pandas" and not isinstance(dt, np.dtype):
+            if str(dt).startswith(("Int", "UInt")) and not integral:
+                return z
             try:
                 return pd.array(z, dtype="Float64").astype(dt) if not np.isnan(z).any() else z
             except (TypeError, ValueError):
                 return z
-        if container == "polars" and str(dt).startswith(("Int", "UInt")) and not np.isnan(z).any():
+        if container == "polars" and str(dt).startswith(("Int", "UInt")) and integral:
             return z.astype(np.int64)
         return z
     codes = np.where(np.isnan(z), -1, z).astype(np.int64)
