@@ -30,6 +30,36 @@ def best_time(fn: Callable[[], Any], repeat: int = 3, warmup: int = 1) -> float:
     return best
 
 
+def wall_and_cpu(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of this process (all its threads) for one call of ``fn``.
+
+    CPU time is what other processes' load on a shared machine barely moves.
+    """
+    box = {}
+
+    def run():
+        t = time.process_time()
+        fn()
+        box["cpu"] = time.process_time() - t
+
+    return best_time(run, repeat=1, warmup=0), box["cpu"]
+
+
+def parse_args(doc: str | None = None, quick_help: str = "small run (~30 s)"):
+    """``--quick`` and ``--threads N`` (limits OpenMP / BLAS threads of every candidate)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc)
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="limit OpenMP / BLAS threads of every candidate (default: the libraries' own)")
+    args = ap.parse_args()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads)
+    return args
+
+
 def machine() -> dict:
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
             "processor": platform.processor() or platform.machine()}

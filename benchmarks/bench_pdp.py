@@ -17,41 +17,18 @@ this process (``time.process_time``), which other processes' load barely moves.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_time, print_table, save  # noqa: E402
-
-
-def timed(fn) -> tuple[float, float]:
-    """Wall seconds (``best_time`` of one run) and CPU seconds of this process for the same call.
-
-    CPU time (all threads of this process) is what other processes' load barely moves.
-    """
-    box = {}
-
-    def run():
-        t = time.process_time()
-        fn()
-        box["cpu"] = time.process_time() - t
-
-    return best_time(run, repeat=1, warmup=0), box["cpu"]
+from _common import best_time, parse_args, print_table, save  # noqa: E402
+from _common import wall_and_cpu as timed  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="small run (~30 s)")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="limit OpenMP / BLAS threads of every candidate (default: the libraries' own)")
-    args = ap.parse_args()
-    if args.threads is not None:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.threads)
+    args = parse_args(__doc__)
 
     from sklearn.datasets import make_classification
     from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
