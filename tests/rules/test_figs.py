@@ -266,3 +266,23 @@ def test_caller_data_unmodified(german):
     m.predict_proba(X)
     assert_unmodified(Xc, X)
     assert_unmodified(yc, y)
+
+
+def test_printed_rules_cover_rows_with_a_missing_category():
+    # a missing category is 0 in every one-hot indicator, so the model sends it down the "≠" branches; the
+    # printed conditions used to say "txt≠a", which a missing value does not satisfy (Rule.covers disagreed)
+    rng = np.random.default_rng(3)
+    n = 200
+    X = pd.DataFrame({"num": rng.normal(size=n), "txt": rng.choice(["a", "b", "c"], n).astype(object)})
+    y = (X["txt"] == "a") * 2.0 + X["num"]
+    X.loc[::7, "txt"] = None
+    m = FIGSRegressor(max_rules=6).fit(X, y)
+    rebuilt = np.zeros(n)
+    for r in m.rules_:
+        rebuilt += r.covers(X) * r.weight
+    np.testing.assert_allclose(rebuilt, m.predict(X), rtol=0, atol=1e-12)
+    assert any(c.op == "in" and None in c.value for r in m.rules_ for c in r.conditions)
+    assert "or missing" in m.to_text()
+    # without missing values in training the short "≠" form stays
+    Xc = X.fillna({"txt": "b"})
+    assert not any(c.op == "in" for r in FIGSRegressor(max_rules=6).fit(Xc, y).rules_ for c in r.conditions)

@@ -242,3 +242,18 @@ def test_caller_data_unmodified(german):
     RuleFitClassifier(max_rules=5, **FAST).fit(X, y).predict_proba(X)
     assert_unmodified(Xc, X)
     assert_unmodified(yc, y)
+
+
+def test_printed_rules_cover_rows_with_a_missing_category():
+    # RuleFit shares FIGS's one-hot design: a missing category satisfies the "≠" side of a split, and the
+    # printed rules must say so for Rule.covers to rebuild the decision function
+    rng = np.random.default_rng(4)
+    n = 300
+    X = pd.DataFrame({"num": rng.normal(size=n), "txt": rng.choice(["u", "v", "w"], n).astype(object)})
+    y = np.where((X["txt"] != "u") & (X["num"] > 0), "yes", "no")
+    X.loc[::5, "txt"] = None
+    m = RuleFitClassifier(max_rules=10, include_linear=False, **FAST).fit(X, y)
+    d = np.full(n, m.intercept_[0])
+    for r in m.rules_:
+        d += r.covers(X) * r.weight
+    np.testing.assert_allclose(d, m.decision_function(X), rtol=0, atol=1e-9)

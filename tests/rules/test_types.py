@@ -204,3 +204,35 @@ def test_format_value():
     assert format_value(frozenset({"b", "a"})) == "{a, b}"
     assert format_value(None) == "missing"
     assert format_value(float("inf")) == "inf"
+
+
+# ------------------------------------------------------- robustness sweep regressions
+def test_format_value_keeps_every_integer_digit_of_a_threshold():
+    # a midpoint threshold 10331.5 printed as 1.033e+04 (= 10330) misstated the rule for credit_amount=10331
+    assert format_value(10331.5) == "10331.5"
+    assert format_value(1585.5) == "1585.5"
+    assert format_value(999.95) == "999.95"  # not rounded up to the integer 1000
+    assert format_value(0.123456) == "0.1235"  # small numbers keep 4 significant digits
+    for v in (10331.5, 1585.5, 123456.75, 999.95, 0.99996):
+        c = Condition("x", "<=", v)
+        printed = float(str(c).split(" <= ")[1])
+        # the printed threshold splits the integers (and the value itself) the same way as the real one
+        x = np.array([np.floor(v), np.ceil(v)])
+        np.testing.assert_array_equal(x <= printed, c.evaluate(x))
+
+
+def test_in_with_none_matches_missing_values():
+    col = pd.Series(["a", "b", None, "c"], dtype=object)
+    np.testing.assert_array_equal(Condition("s", "in", ("b", None)).evaluate(col), [False, True, True, False])
+    np.testing.assert_array_equal(Condition("s", "not in", ("b", None)).evaluate(col), [True, False, False, True])
+    assert str(Condition("s", "in", ("b", None))) == "s in {b, missing}"
+
+
+def test_compiled_in_with_none_agrees_with_condition():
+    from unboxed._data import Schema
+    from unboxed.rules._base import rule_coverage
+    X = pd.DataFrame({"s": pd.Series(["a", "b", None, "c", "b"], dtype=object)})
+    schema = Schema.from_data(X, categorical_features=None)
+    rules = [Rule((Condition("s", "in", ("b", None)),), 1), Rule((Condition("s", "not in", ("b", None)),), 0)]
+    cov = rule_coverage(rules, schema, schema.encode(X))
+    np.testing.assert_array_equal(cov, np.column_stack([r.covers(X) for r in rules]))

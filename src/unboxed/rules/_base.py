@@ -48,7 +48,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._data import Column, Schema, _encode_column, _is_polars, _plain, _split_columns
 from .._validation import describe
-from ._types import Condition, Rule, format_rule_list, format_rule_set, format_rule_tree, rules_to_frame
+from ._types import Condition, Rule, _is_missing_marker, format_rule_list, format_rule_set, format_rule_tree, rules_to_frame
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _sk_validate_data
@@ -464,7 +464,8 @@ class Binning:
 
 
 # ========================================================= evaluating rules
-_OPS = {"<=": 0, "<": 1, ">": 2, ">=": 3, "==": 4, "!=": 5, "in": 6, "not in": 7, "is missing": 8, "interval": 9}
+_OPS = {"<=": 0, "<": 1, ">": 2, ">=": 3, "==": 4, "!=": 5, "in": 6, "not in": 7, "is missing": 8, "interval": 9,
+        "in or missing": 10}
 
 
 def _same(c: Any, v: Any) -> bool:
@@ -523,8 +524,10 @@ def compile_rules(rules: Sequence[Rule], schema: Schema) -> list[tuple]:
                 iv = c.value
                 tests.append((j, _OPS["interval"], (float(iv.left), float(iv.right), iv.closed, c.op == "not in")))
             elif c.op in ("in", "not in"):
-                codes = np.array([_encode_value(col, v, lookup) for v in c.value], dtype=np.float64)
-                tests.append((j, _OPS[c.op], codes[~np.isnan(codes)]))
+                values = [v for v in c.value if not _is_missing_marker(v)]
+                codes = np.array([_encode_value(col, v, lookup) for v in values], dtype=np.float64)
+                op = "in or missing" if c.op == "in" and len(values) < len(c.value) else c.op
+                tests.append((j, _OPS[op], codes[~np.isnan(codes)]))
             elif c.op in ("==", "!="):
                 tests.append((j, _OPS[c.op], _encode_value(col, c.value, lookup)))
             else:
@@ -554,6 +557,8 @@ def _test(z: np.ndarray, op: int, a: Any) -> np.ndarray:
             return np.isin(z, a)
         if op == 7:
             return ~np.isin(z, a) & present
+        if op == 10:
+            return np.isin(z, a) | ~present
         lo, hi, closed, negate = a
         hit = (z >= lo if closed in ("left", "both") else z > lo) & (z <= hi if closed in ("right", "both") else z < hi)
         return (~hit & present) if negate else hit

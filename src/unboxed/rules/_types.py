@@ -34,11 +34,14 @@ Conditions
 - ``<=``, ``<``, ``>``, ``>=`` on a number: ``age <= 25``;
 - ``==`` / ``!=`` on a category (or number): ``Size=small``, ``Size≠small``;
 - ``in`` / ``not in`` with a tuple of categories: ``color in {red, blue}``;
+  ``None`` among them stands for a missing value: ``color in {red, missing}``
+  holds for red and for missing, ``color not in {red, missing}`` for neither;
 - ``in`` / ``not in`` with a :class:`pandas.Interval`: ``age in (25, 40]``
   (the interval's own ``closed`` side is honoured);
 - ``is missing`` (value ``None``): the value is NaN / None.
 
-A missing value satisfies no condition except ``is missing``. Feature names and
+A missing value satisfies no condition except ``is missing`` and an ``in`` whose
+categories include ``None`` (missing). Feature names and
 category labels are the user's own (a DataFrame's column names, the labels of a
 ``category`` column).
 """
@@ -89,7 +92,15 @@ def format_value(v: Any) -> str:
             return str(f)
         if f == int(f) and abs(f) < 1e15:
             return str(int(f))
-        return f"{f:.4g}"
+        # 4 significant digits, but never fewer than every integer digit plus one decimal: a threshold of
+        # 10331.5 must not print as 1.033e+04 (= 10330), which would misstate the rule for 10331
+        # (nor a non-integer as an integer: 999.95 is not 1000)
+        digits = max(4, int(np.floor(np.log10(abs(f)))) + 2 if 1 <= abs(f) < 1e15 else 4)
+        text = f"{f:.{digits}g}"
+        while float(text).is_integer() and digits < 17:
+            digits += 1
+            text = f"{f:.{digits}g}"
+        return text
     if isinstance(v, (tuple, list, frozenset, set)):
         items = sorted(v, key=str) if isinstance(v, (set, frozenset)) else list(v)
         return "{" + ", ".join(format_value(x) for x in items) + "}"
@@ -162,7 +173,7 @@ class Condition:
         Returns
         -------
         ndarray of bool, shape (n_rows,)
-            Missing values satisfy only ``is missing``.
+            Missing values satisfy only ``is missing`` and ``in`` with ``None`` (missing) among its categories.
         """
         col = np.asarray(column, dtype=object if self.op in _SET_OPS or self.op == "is missing" else None)
         missing = np.asarray(pd.isna(col), dtype=bool).reshape(col.shape)
@@ -181,6 +192,8 @@ class Condition:
             return hit & present
         if self.op in _SET_OPS:
             vals = self.value if self.op in ("in", "not in") else (self.value,)
+            with_missing = self.op in ("in", "not in") and any(_is_missing_marker(v) for v in vals)
+            vals = tuple(v for v in vals if not _is_missing_marker(v))
             hit = np.fromiter((_member(x, vals) for x in col.tolist()), dtype=bool, count=col.shape[0])
             nums = [v for v in vals if isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_))]
             if nums:  # numbers of other types (numpy scalars, int vs float) compare by value; strings never do
@@ -192,6 +205,8 @@ class Condition:
                     hit |= np.isin(num, np.asarray(nums, dtype=np.float64))
             if self.op in ("!=", "not in"):
                 hit = ~hit
+            if with_missing and self.op == "in":  # `x in {a, missing}` holds for a missing x too
+                return (hit & present) | missing
             return hit & present
         num = _as_float(col, self.feature)
         with np.errstate(invalid="ignore"):
@@ -204,6 +219,11 @@ class Condition:
             else:
                 hit = num >= self.value
         return hit & present
+
+
+def _is_missing_marker(v: Any) -> bool:
+    """None or NaN among the values of an ``in`` / ``not in`` condition stands for "missing"."""
+    return v is None or (isinstance(v, float) and v != v)
 
 
 def _member(x: Any, vals: tuple) -> bool:

@@ -67,6 +67,12 @@ class _Design:
         self.names = schema.names
         numeric = ~self.is_onehot
         self.numeric_design = np.nonzero(numeric)[0]
+        self.missing = np.zeros(len(schema.columns), dtype=bool)
+
+    def may_be_missing(self, j: int) -> bool:
+        """Whether categorical feature ``j`` had missing values in the training data."""
+        missing = getattr(self, "missing", None)  # models pickled before this attribute existed
+        return bool(missing[j]) if missing is not None else False
 
     @property
     def n_design(self) -> int:
@@ -124,7 +130,12 @@ class _Design:
                     tests.append((k, _GT, 0.5))
             elif j in neq:
                 ks = sorted(neq[j], key=lambda k: self.code[k])
-                if len(ks) == 1:
+                if self.may_be_missing(j):
+                    # a missing category is 0 in every indicator, so it takes the "≠" branches; say so
+                    # (a missing value satisfies no "≠" / "not in" condition, see unboxed.rules._types)
+                    others = tuple(self.labels[k] for k in np.nonzero(self.src == j)[0] if k not in ks)
+                    conds.append(Condition(name, "in", others + (None,)) if others else Condition(name, "is missing"))
+                elif len(ks) == 1:
                     conds.append(Condition(name, "!=", self.labels[ks[0]]))
                 else:
                     conds.append(Condition(name, "not in", tuple(self.labels[k] for k in ks)))
@@ -189,7 +200,9 @@ def _fit_design(est: BaseEstimator, X: Any) -> tuple[_Design, np.ndarray]:
     if Z.shape[0] < 1:
         raise ValueError(f"Found array with 0 sample(s) (shape={Z.shape}) while a minimum of 1 is required.")
     _check_numeric_nan(Z, schema)
-    return _Design(schema, numeric_only), Z
+    design = _Design(schema, numeric_only)
+    design.missing = np.isnan(Z).any(axis=0)
+    return design, Z
 
 
 def _predict_design(est: BaseEstimator, X: Any) -> np.ndarray:
@@ -581,7 +594,10 @@ class _FIGSBase(BaseEstimator):
         return "\n".join(lines)
 
     def _branch_text(self, k: int, thr: float, left: bool) -> str:
-        conds, _ = self.design_.merge([(k, _LE if left else _GT, thr)])
+        design = self.design_
+        if left and design.is_onehot[k] and design.may_be_missing(int(design.src[k])):
+            return f"{Condition(design.names[design.src[k]], '!=', design.labels[k])} or missing"
+        conds, _ = design.merge([(k, _LE if left else _GT, thr)])
         return str(conds[0])
 
     def __str__(self) -> str:
