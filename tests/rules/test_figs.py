@@ -286,3 +286,20 @@ def test_printed_rules_cover_rows_with_a_missing_category():
     # without missing values in training the short "≠" form stays
     Xc = X.fillna({"txt": "b"})
     assert not any(c.op == "in" for r in FIGSRegressor(max_rules=6).fit(Xc, y).rules_ for c in r.conditions)
+
+
+def test_multiclass_predict_agrees_with_predict_proba(monkeypatch):
+    # sums of leaf vectors can exceed 1 for two classes at once (both clip to 1); predict
+    # must still name a class of largest predict_proba, ties going to the larger raw sum
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    m = FIGSClassifier(max_rules=20).fit(X, y)
+    P = m.predict_proba(X)
+    pred = m.predict(X)
+    idx = np.searchsorted(m.classes_, pred)
+    np.testing.assert_array_equal(P[np.arange(len(pred)), idx], P.max(axis=1))
+    raw = np.array([[1.3, 1.1, -0.2], [0.2, 0.9, 1.4], [-0.1, 0.4, 0.3]])
+    monkeypatch.setattr(m, "_raw", lambda X: raw)
+    np.testing.assert_array_equal(m.predict(X[:3]), m.classes_[[0, 2, 1]])
+    np.testing.assert_allclose(m.predict_proba(X[:3])[0], [0.5, 0.5, 0.0])
