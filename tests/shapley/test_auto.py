@@ -84,3 +84,45 @@ def test_explicit_methods_and_default_background(data):
         explain(f, X[:5], method="magic")
     with pytest.raises(TypeError):
         explain(f, X[:5], background=X[:5], method="exact", max_evals=10)  # not an exact option
+
+
+# ---------------------------------------------------------------- robustness sweep regressions
+def test_random_state_is_accepted_by_exact_methods(data):
+    """One call with random_state= works whichever method is asked for (exact ones ignore it)."""
+    X, y = data
+    f = lambda Z: Z[:, 0] * Z[:, 1] + Z[:, 2]  # noqa: E731
+    ref = ExactShap(f, X[:20], progress=False).explain(X[:2])
+    attr = explain(f, X[:2], background=X[:20], method="exact", random_state=0, progress=False)
+    np.testing.assert_allclose(attr.values, ref.values, atol=1e-12)
+    model = RandomForestRegressor(n_estimators=3, max_depth=3, random_state=0).fit(X, y)
+    assert explain(model, X[:2], method="tree", random_state=0, progress=False).values.shape == (2, 5, 1)
+    lin = LinearRegression().fit(X, y)
+    attr = explain(lin, X[:2], background=X[:20], method="linear", random_state=0, progress=False)
+    np.testing.assert_allclose(attr.values[..., 0], lin.coef_ * (X[:2] - X[:20].mean(axis=0)), atol=1e-12)
+
+
+def test_tree_model_with_groups_goes_model_agnostic(data):
+    """Tree SHAP takes no groups: auto picks the exact route instead of raising."""
+    X, y = data
+    model = RandomForestRegressor(n_estimators=3, max_depth=3, random_state=0).fit(X, y)
+    groups = {"g": [0, 1]}
+    attr = explain(model, X[:2], background=X[:20], groups=groups, progress=False)
+    assert attr.provenance.params["chosen_method"] == "exact"
+    ref = ExactShap(model, X[:20], groups=groups, progress=False).explain(X[:2])
+    np.testing.assert_allclose(attr.values, ref.values, atol=1e-12)
+
+
+def test_boosted_proba_without_background_uses_interventional_tree(data):
+    """output='proba' of a boosted model needs a background: auto supplies the default one."""
+    from sklearn.ensemble import GradientBoostingClassifier
+    X, y = data
+    model = GradientBoostingClassifier(n_estimators=5, max_depth=2, random_state=0).fit(X, y > 0)
+    with pytest.warns(UserWarning, match="no background given"):
+        attr = explain(model, X[:6], output="proba", progress=False)
+    assert attr.provenance.params["chosen_method"] == "tree"
+    assert attr.provenance.params["algorithm"] == "interventional"
+    np.testing.assert_allclose(attr.total, model.predict_proba(X[:6]), atol=1e-10)  # efficiency on every row
+    # an output no Tree SHAP explains (class labels): the model-agnostic route, not an error
+    attr = explain(model, X[:2], background=X[:20], output="predict", progress=False)
+    assert attr.provenance.params["chosen_method"] == "exact"
+    np.testing.assert_allclose(attr.total[:, 0], model.predict(X[:2]), atol=1e-12)

@@ -333,3 +333,29 @@ def test_table_and_edge_kernels_agree(rng):
     for i in range(4):
         np.testing.assert_allclose(edges[i, :, 0], brute_force_shapley(forest_path_value(model, Xs[i]), 3),
                                    rtol=0, atol=1e-10)
+
+
+# ---------------------------------------------------------------- robustness sweep regressions
+def test_lightgbm_random_forest_mode_adds_up(rng):
+    """boosting='rf' averages its trees in predict, but raw_score is their sum: no false additivity error."""
+    lgb = pytest.importorskip("lightgbm")
+    X = rng.normal(size=(300, 4))
+    y = X[:, 0] * X[:, 1] + X[:, 2]
+    kw = dict(boosting_type="rf", bagging_freq=1, bagging_fraction=0.5, n_estimators=5, num_leaves=8,
+              n_jobs=1, verbose=-1)
+    reg = lgb.LGBMRegressor(**kw).fit(X, y)
+    attr = TreeShap(reg, progress=False).explain(X[:20])
+    np.testing.assert_allclose(attr.total[:, 0], reg.predict(X[:20]), atol=1e-9)
+    # interventional against brute force on the model's own prediction
+    from unboxed.shapley.exact import ExactShap
+    attr = TreeShap(reg, X[:15], progress=False).explain(X[:3])
+    ref = ExactShap(reg, X[:15], output="predict", progress=False).explain(X[:3])
+    np.testing.assert_allclose(attr.values, ref.values, atol=1e-9)
+    clf = lgb.LGBMClassifier(**kw).fit(X, (y > 0).astype(int))
+    attr = TreeShap(clf, progress=False).explain(X[:20])  # log-odds behind predict_proba
+    np.testing.assert_allclose(1.0 / (1.0 + np.exp(-attr.total[:, 0])), clf.predict_proba(X[:20])[:, 1], atol=1e-9)
+
+
+def test_unfitted_supported_model_says_not_fitted():
+    with pytest.raises(ValueError, match="RandomForestRegressor is not fitted"):
+        TreeShap(RandomForestRegressor())

@@ -4,7 +4,10 @@ Rules, in order (``method="auto"``):
 
 1. A linear model, or a Pipeline ending in one whose earlier steps transform
    each input column separately, explained in a linear output -> LinearShap.
-2. A tree model that :meth:`unboxed.shapley.tree.TreeShap.supports` -> TreeShap.
+2. A tree model that :meth:`unboxed.shapley.tree.TreeShap.supports`, without ``groups`` -> TreeShap
+   (interventional, with the default background, for outputs such as the
+   probabilities of boosted models that need one; rule 3 or 4 for an output
+   Tree SHAP does not explain).
 3. At most 12 players (features or groups) -> ExactShap.
 4. Otherwise -> KernelShap.
 
@@ -94,10 +97,12 @@ def explain(model: Any, X: Any, *, background: Any = None, method: str = "auto",
         from .linear import linear_parts
         if linear_parts(model) is not None and output in ("auto", "log_odds", "decision", "raw", "predict"):
             chosen, reason = "linear", "linear model: exact closed form"
-        elif _tree_supports(model):
+        elif _tree_supports(model) and groups is None:
             chosen, reason = "tree", "tree model: Tree SHAP"
         else:
             chosen, reason = _by_size(X, groups)
+            if groups is not None and _tree_supports(model):
+                reason = f"tree model, but Tree SHAP takes no groups; {reason}"
     if chosen == "tree":
         bg, bg_note = background, "given" if background is not None else "TreeShap's default"
     else:
@@ -109,12 +114,42 @@ def explain(model: Any, X: Any, *, background: Any = None, method: str = "auto",
             chosen, reason = _by_size(X, groups)
             reason = f"linear model, but {str(e).split(';')[0]}; {reason}"
             attr = _build(chosen, model, bg, groups, output, backend, progress, kwargs, True).explain(X)
+    elif chosen == "tree" and method == "auto" and output != "auto":
+        attr, chosen, reason, bg_note = _tree_or_fallback(model, X, background, groups, output, backend, progress,
+                                                          kwargs)
     else:
         attr = _build(chosen, model, bg, groups, output, backend, progress, kwargs, method == "auto").explain(X)
     params = dict(attr.provenance.params)
     params.update({"chosen_method": chosen, "reason": reason, "background": bg_note})
     prov = dataclasses.replace(attr.provenance, params=params)
     return dataclasses.replace(attr, provenance=prov)
+
+
+def _tree_or_fallback(model: Any, X: Any, background: Any, groups: Any, output: str, backend: Any,
+                      progress: bool, kwargs: dict) -> tuple[Attribution, str, str, str]:
+    """Tree SHAP in an output it may not explain additively (e.g. ``proba`` of a boosted model).
+
+    Without a background, the interventional algorithm (with the default background) explains
+    probabilities exactly; an output no Tree SHAP explains goes the model-agnostic route.
+    """
+    bg_note = "given" if background is not None else "TreeShap's default"
+    try:
+        attr = _build("tree", model, background, groups, output, backend, progress, kwargs, True).explain(X)
+        return attr, "tree", "tree model: Tree SHAP", bg_note
+    except ValueError as e:
+        first = e
+    bg, bg_note = _default_background(X, background)
+    if background is None:
+        try:
+            attr = _build("tree", model, bg, groups, output, backend, progress, kwargs, True).explain(X)
+            return attr, "tree", f"tree model: interventional Tree SHAP (output={output!r} needs a background)", \
+                bg_note
+        except ValueError:
+            pass
+    chosen, reason = _by_size(X, groups)
+    reason = f"tree model, but {str(first).split(';')[0].split(':')[0]}; {reason}"
+    attr = _build(chosen, model, bg, groups, output, backend, progress, kwargs, True).explain(X)
+    return attr, chosen, reason, bg_note
 
 
 def _by_size(X: Any, groups: Any) -> tuple[str, str]:
@@ -146,7 +181,7 @@ def _build(chosen: str, model: Any, bg: Any, groups: Any, output: str, backend: 
     from .permutation import PermutationShap
 
     if chosen in ("exact", "linear"):
-        extra = {k: v for k, v in kwargs.items() if k not in _SAMPLED_KW} if lenient else dict(kwargs)
+        extra = _deterministic_kwargs(kwargs, lenient)
         if chosen == "exact":
             return ExactShap(model, bg, groups=groups, output=output, backend=backend, progress=progress, **extra)
         return LinearShap(model, bg, groups=groups, output=output, backend=backend, progress=progress, **extra)
@@ -158,5 +193,12 @@ def _build(chosen: str, model: Any, bg: Any, groups: Any, output: str, backend: 
     from .tree import TreeShap  # chosen == "tree"
     if groups is not None:
         raise ValueError("TreeShap does not take groups=; use method='exact' or 'kernel' for grouped features")
-    extra = {k: v for k, v in kwargs.items() if k not in _SAMPLED_KW} if lenient else dict(kwargs)
+    extra = _deterministic_kwargs(kwargs, lenient)
     return TreeShap(model, bg, output=output, backend=backend, progress=progress, **extra)
+
+
+def _deterministic_kwargs(kwargs: dict, lenient: bool) -> dict:
+    """Options for an exact explainer: sampling options dropped (``random_state`` always, the others when
+    the method was chosen automatically), so one call works whichever method runs."""
+    drop = _SAMPLED_KW if lenient else {"random_state"}
+    return {k: v for k, v in kwargs.items() if k not in drop}

@@ -15,7 +15,9 @@ Values explain the model's *raw* output (the margin of boosted models, the
 prediction of regressors, the averaged probabilities of random-forest
 classifiers) and add up to it exactly: ``base_values + values.sum(axis=1)``
 equals ``decision_function`` / ``predict`` / ``output_margin`` / ``raw_score``
-on every row, including rows that sit exactly on a split threshold.
+(divided by the number of trees for lightgbm's ``boosting="rf"``, whose
+``raw_score`` sums the trees that ``predict`` averages) on every row,
+including rows that sit exactly on a split threshold.
 """
 
 from __future__ import annotations
@@ -186,6 +188,10 @@ class TreeShap:
         self._mf = model if isinstance(model, ModelFunction) else None
         self.model = model.model if isinstance(model, ModelFunction) else model
         if not supported(self.model):
+            from ._trees._parse import _family, _is_fitted
+            fam = _family(self.model)
+            if fam is not None and not _is_fitted(self.model, fam):
+                raise ValueError(f"this {type(self.model).__name__} is not fitted yet; call fit before explaining it")
             raise TypeError(f"{UNSUPPORTED_MESSAGE}; got {describe(self.model)}. For other models use "
                             "unboxed.explain, KernelShap or PermutationShap")
         if n_jobs is not None:
@@ -410,7 +416,7 @@ class TreeShap:
             f.n_evals += g.n_evals
         else:
             ref = f(Z)
-        mine = own
+        mine = own * ens.model_raw_scale
         if ens.link == "log" and type(self.model).__module__.split(".")[0] == "sklearn":
             mine = np.exp(own)
         if ref.shape != mine.shape:

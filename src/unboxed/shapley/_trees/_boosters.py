@@ -226,9 +226,12 @@ def parse_lightgbm(model: Any, schema: Any) -> TreeEnsemble:
     elif objective.split(" ")[0] in ("poisson", "gamma", "tweedie"):
         link = "log"
     is_clf = link in ("logistic", "softmax") and not objective.startswith("cross_entropy")
-    return build_ensemble(trees, n_outputs=k, offset=np.zeros(k), player_of_column=np.arange(p), n_players=p,
-                          input_map=InputMap(np.arange(p), lookups=lookups), kind="lightgbm", link=link,
-                          output_names=class_names(model, k, is_clf))
+    ens = build_ensemble(trees, n_outputs=k, offset=np.zeros(k), player_of_column=np.arange(p), n_players=p,
+                         input_map=InputMap(np.arange(p), lookups=lookups), kind="lightgbm", link=link,
+                         output_names=class_names(model, k, is_clf))
+    if scale != 1.0:  # boosting="rf": the trees are averaged (the margin behind predict / predict_proba),
+        ens.model_raw_scale = float(n_iter)  # but lightgbm's raw_score is their plain sum
+    return ens
 
 
 def _lgb_tree(root: dict, scale: float, output: int) -> RawTree:

@@ -345,6 +345,9 @@ class TreeEnsemble:
     raw_is_proba: bool = False
     link: str = "identity"  # "identity", "logistic" or "softmax": raw margin -> probability
     output_names: tuple = ()
+    #: the model's own raw output is this multiple of the trees' sum (lightgbm's random-forest mode
+    #: averages its trees in ``predict`` but returns their plain sum as ``raw_score``)
+    model_raw_scale: float = 1.0
     # derived
     depth: np.ndarray = field(default=None, repr=False)
     parent: np.ndarray = field(default=None, repr=False)
