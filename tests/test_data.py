@@ -172,3 +172,41 @@ def test_integer_columns_keep_fractional_grid_values():
     Z[0, :] = [1.5, 2.5]
     frac = s.decode(Z)
     assert frac["a"].iloc[0] == 1.5 and frac["b"].iloc[0] == 2.5
+
+
+# ---------------------------------------------------------------- robustness sweep
+def test_polars_decode_keeps_dtypes_and_nulls():
+    pl = pytest.importorskip("polars")
+    P = pl.DataFrame({
+        "i32": pl.Series([1, None, 3, 4] * 5, dtype=pl.Int32),
+        "f": [0.5, 1.5, None, 2.5] * 5,
+        "cat": pl.Series(["a", "b", None, "a"] * 5, dtype=pl.Categorical),
+        "enum": pl.Series(["x", "y", "x", None] * 5, dtype=pl.Enum(["y", "x"])),
+        "s": ["u", None, "v", "u"] * 5,
+        "flag": [True, False, None, True] * 5,
+    })
+    s = Schema.from_data(P)
+    back = s.decode(s.encode(P))
+    assert back.schema == P.schema
+    assert back.equals(P)  # nulls stay nulls (not NaN), categories stay categorical
+    Z = s.encode(P)
+    Z[:, 0] = 2.5  # a non-integral grid point of an integer column is not truncated
+    assert s.decode(Z)["i32"].to_list()[0] == 2.5
+
+
+def test_pandas_decode_keeps_nullable_and_float32_dtypes():
+    X = pd.DataFrame({"n": pd.array([1, None, 3] * 5 + [40], dtype="Int64"),
+                      "g": pd.array([1.5, None, 2.0] * 5 + [3.0], dtype="Float64"),
+                      "f32": np.linspace(0, 1, 16, dtype=np.float32)})
+    s = Schema.from_data(X)
+    pd.testing.assert_frame_equal(s.decode(s.encode(X)), X)
+
+
+@pytest.mark.parametrize("col", [pd.date_range("2020-01-01", periods=4),
+                                 pd.date_range("2020-01-01", periods=4, tz="UTC"),
+                                 pd.to_timedelta(np.arange(4), unit="D"),
+                                 pd.period_range("2020-01", periods=4, freq="M")])
+def test_dates_and_times_are_refused_clearly(col):
+    X = pd.DataFrame({"a": np.arange(4.0), "when": col})
+    with pytest.raises(TypeError, match="'when' holds dates or times"):
+        Schema.from_data(X)

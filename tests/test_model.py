@@ -171,3 +171,90 @@ def test_prepare_min_rows_and_unmodified():
     pd.testing.assert_frame_equal(X, before)
     with pytest.raises(ValueError, match="has 1 row; this method needs at least 2"):
         prepare(lambda D: D["a"].to_numpy(), X.iloc[:1], min_rows=2)
+
+
+# ---------------------------------------------------------------- robustness sweep
+def test_raw_output_is_on_the_link_scale():
+    """output="raw" of a log-link regressor is log(predict), as the model's own raw prediction."""
+    from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
+    from sklearn.linear_model import PoissonRegressor
+    from sklearn.preprocessing import StandardScaler
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = rng.poisson(np.exp(0.5 * X[:, 0] + 1))
+    for m in (HistGradientBoostingRegressor(loss="poisson", max_iter=10),
+              HistGradientBoostingRegressor(loss="gamma", max_iter=10),
+              PoissonRegressor(),
+              make_pipeline(StandardScaler(), HistGradientBoostingRegressor(loss="poisson", max_iter=10))):
+        m.fit(X, y + 1.0)
+        f = ub.model_function(m, X, output="raw")
+        np.testing.assert_allclose(f(X)[:, 0], np.log(m.predict(X)), rtol=1e-12)
+        final = m[-1] if hasattr(m, "steps") else m
+        if hasattr(final, "_raw_predict"):  # the booster's own margin
+            Xt = m[:-1].transform(X) if hasattr(m, "steps") else X
+            np.testing.assert_allclose(f(X)[:, 0], final._raw_predict(Xt)[:, 0], rtol=1e-10)
+    for m in (GradientBoostingRegressor(n_estimators=5), HistGradientBoostingRegressor(max_iter=5)):
+        m.fit(X, y)  # identity link: raw is predict
+        np.testing.assert_allclose(ub.model_function(m, X, output="raw")(X)[:, 0], m.predict(X), rtol=1e-12)
+
+
+def test_raw_output_of_classifiers():
+    X, y = load_iris(return_X_y=True)
+    for m in (HistGradientBoostingClassifier(max_iter=5), GradientBoostingClassifier(n_estimators=5)):
+        for yy in (y, (y == 2).astype(int)):
+            m.fit(X, yy)
+            f = ub.model_function(m, X, output="raw")
+            assert f.output == "raw"
+            np.testing.assert_allclose(f(X), m.decision_function(X).reshape(len(X), -1), rtol=1e-12)
+    from sklearn.ensemble import RandomForestClassifier
+    rf = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    f = ub.model_function(rf, X, output="raw")  # no margin: the probabilities, not the class labels
+    assert f.output == "proba"
+    np.testing.assert_allclose(f(X), rf.predict_proba(X))
+
+
+def test_raw_output_of_boosters_inside_a_pipeline():
+    xgb = pytest.importorskip("xgboost")
+    lgb = pytest.importorskip("lightgbm")
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_iris(return_X_y=True)
+    for est, kw in ((xgb.XGBClassifier(n_estimators=5, max_depth=2), {"output_margin": True}),
+                    (lgb.LGBMClassifier(n_estimators=5, verbose=-1), {"raw_score": True})):
+        pipe = make_pipeline(StandardScaler(), est).fit(X, y)
+        f = ub.model_function(pipe, X, output="raw")
+        np.testing.assert_allclose(f(X), est.predict(pipe[0].transform(X), **kw), rtol=1e-6)
+
+
+def test_one_vs_one_decision_columns_are_named_by_pair():
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["a", "b", "c"])[y]
+    m = SVC(decision_function_shape="ovo").fit(X, names)
+    f = ub.model_function(m, X)
+    assert f.output == "decision"
+    assert f.output_names == ("a vs b", "a vs c", "b vs c")
+    np.testing.assert_allclose(f(X), m.decision_function(X))
+
+
+def test_numpy_data_takes_the_names_the_model_was_fitted_with():
+    X, y = make_regression(50, 3, random_state=0)
+    Xd = pd.DataFrame(X, columns=["a", "b", "c"])
+    m = LinearRegression().fit(Xd, y)
+    f, Z = prepare(m, X)
+    assert f.schema.names == ("a", "b", "c")
+    pdp = ub.partial_dependence(m, X, ["b"], grid_resolution=3, progress=False)
+    np.testing.assert_allclose(np.diff(pdp["b"].average[:, 0]), m.coef_[1] * np.diff(pdp["b"].grid[0]))
+    assert ub.permutation_importance(m, X, y, n_repeats=2, random_state=0, progress=False).feature_names == \
+        ("a", "b", "c")
+
+
+def test_lightgbm_fitted_on_names_with_spaces():
+    # lightgbm stores feature names with whitespace replaced by "_": the user's own frame must still fit
+    lightgbm = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["mean radius", "worst area", "x"])
+    y = X["mean radius"] + rng.normal(scale=0.1, size=200)
+    m = lightgbm.LGBMRegressor(n_estimators=10, verbose=-1).fit(X, y)
+    f = ub.model_function(m, X)
+    np.testing.assert_allclose(f(f.schema.encode(X))[:, 0], m.predict(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="another order"):
+        ub.model_function(m, X[X.columns[::-1]])

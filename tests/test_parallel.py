@@ -35,6 +35,8 @@ def test_bad_backend():
     with pytest.raises(ValueError, match="backend must be"):
         check_backend("gpu")
     assert check_backend(None) == "local"
+    with pytest.raises(ValueError, match="backend must be"):  # not "truth value of an array is ambiguous"
+        check_backend(np.zeros(3))
 
 
 def test_seeds():

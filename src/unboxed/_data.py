@@ -298,10 +298,10 @@ class Schema:
             for j, col in enumerate(self.columns):
                 out[:, j] = _decode_values(col, Z[:, j])
             return out
-        data = {col.name: _decode_series(col, Z[:, j], self.container) for j, col in enumerate(self.columns)}
         if self.container == "polars":
             import polars as pl
-            return pl.DataFrame(data)
+            return pl.DataFrame([_polars_series(col, Z[:, j]) for j, col in enumerate(self.columns)])
+        data = {col.name: _decode_series(col, Z[:, j], self.container) for j, col in enumerate(self.columns)}
         return pd.DataFrame(data, copy=False)
 
     def display_values(self, Z: np.ndarray) -> np.ndarray:
@@ -385,11 +385,34 @@ def _split_columns(X: Any, feature_names: Sequence[str] | None, what: str = "X")
     raise TypeError(f"{what} must be a numpy array, pandas or polars DataFrame, got {describe(X)}")
 
 
+def _is_temporal(dtype: Any) -> bool:
+    """Datetime, timedelta or period dtypes (numpy, pandas or polars)."""
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "mM"
+    if isinstance(dtype, pd.PeriodDtype):
+        return True
+    try:
+        if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+            return True
+    except TypeError:  # pragma: no cover - exotic dtypes
+        pass
+    is_temporal = getattr(dtype, "is_temporal", None)  # polars
+    if callable(is_temporal):
+        try:
+            return bool(is_temporal())
+        except TypeError:  # pragma: no cover
+            return False
+    return False
+
+
 def _infer_column(name: str, arr: Any, dtype: Any, container: str, *, auto: bool, forced: bool,
                   max_discrete: int) -> Column:
     if isinstance(dtype, pd.CategoricalDtype):
         cats = tuple(_plain(v) for v in dtype.categories)
         return Column(name, "categorical", "codes", cats, dtype)
+    if _is_temporal(dtype):
+        raise TypeError(f"column {name!r} holds dates or times ({dtype}); unboxed explains numeric, boolean and "
+                        "categorical features: convert it first (e.g. to a number of days, or the year)")
     values = np.asarray(arr)
     pl_dtype = dtype if container == "polars" else None
     is_bool = values.dtype.kind == "b" or str(dtype) in ("boolean", "Boolean")
@@ -505,15 +528,16 @@ def _decode_series(col: Column, z: np.ndarray, container: str) -> Any:
         integral = bool(np.all(np.isfinite(z))) and bool(np.all(z == np.round(z)))
         if container == "pandas" and isinstance(dt, np.dtype) and dt.kind in "iu":
             return z.astype(dt) if integral else z
+        if container == "pandas" and isinstance(dt, np.dtype) and dt.kind == "f" and dt != np.float64:
+            return z.astype(dt)
         if container == "pandas" and not isinstance(dt, np.dtype):
-            if str(dt).startswith(("Int", "UInt")) and not integral:
+            present = z[~np.isnan(z)]
+            if str(dt).startswith(("Int", "UInt")) and not np.all(present == np.round(present)):
                 return z
             try:
-                return pd.array(z, dtype="Float64").astype(dt) if not np.isnan(z).any() else z
+                return pd.array(z, dtype="Float64").astype(dt)  # NaN becomes <NA>
             except (TypeError, ValueError):
                 return z
-        if container == "polars" and str(dt).startswith(("Int", "UInt")) and integral:
-            return z.astype(np.int64)
         return z
     codes = np.where(np.isnan(z), -1, z).astype(np.int64)
     if container == "pandas":
@@ -532,6 +556,32 @@ def _decode_series(col: Column, z: np.ndarray, container: str) -> Any:
     if col.categories == (False, True):
         return values.astype(bool) if not np.isnan(z).any() else values
     return values.tolist()
+
+
+def _polars_series(col: Column, z: np.ndarray) -> Any:
+    """One encoded column as a polars Series of the original dtype (missing values as null)."""
+    import polars as pl
+    dt = col.dtype
+    missing = np.isnan(z)
+    if col.encoding == "identity":
+        s = pl.Series(col.name, z, dtype=pl.Float64)
+        if missing.any():
+            s = s.fill_nan(None)
+        present = z[~missing]
+        is_int = getattr(dt, "is_integer", None)
+        if callable(is_int) and is_int() and not np.all(present == np.round(present)):
+            return s  # a non-integral grid point stays a float rather than being truncated
+        try:
+            return s.cast(dt)
+        except Exception:  # pragma: no cover - dtypes polars cannot cast floats to
+            return s
+    values = _decode_values(col, z).tolist()
+    if col.categories == (False, True):
+        return pl.Series(col.name, values, dtype=pl.Boolean)
+    try:
+        return pl.Series(col.name, values, dtype=dt)
+    except Exception:
+        return pl.Series(col.name, values)
 
 
 def as_schema(X: Any, schema: Schema | None = None, **kwargs: Any) -> Schema:

@@ -11,10 +11,12 @@ call ``model.predict`` themselves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ._data import Schema, as_schema
 from ._validation import ModelError, check_choice, describe
@@ -51,6 +53,75 @@ def _is_classifier(model: Any) -> bool:
     except Exception:  # pragma: no cover - exotic objects
         pass
     return hasattr(model, "classes_") and hasattr(model, "predict_proba")
+
+
+def _final_step(model: Any) -> tuple[list, Any]:
+    """The transforming steps of (nested) Pipelines and the final estimator."""
+    steps: list = []
+    m = model
+    while type(m).__name__ == "Pipeline" and hasattr(m, "steps") and m.steps:
+        steps.extend(est for _, est in m.steps[:-1] if est not in (None, "passthrough"))
+        m = m.steps[-1][1]
+    return steps, m
+
+
+def _has_margin(est: Any) -> bool:
+    """Whether a classifier without decision_function still has a raw margin (boosted trees)."""
+    return _module_of(est) in ("xgboost", "lightgbm", "catboost")
+
+
+def _inverse_link(est: Any) -> Any:
+    """The link function g of a fitted sklearn regressor with predict = g^-1(raw), or None for identity."""
+    for attr in ("_loss", "_base_loss"):
+        link = getattr(getattr(est, attr, None), "link", None)
+        if link is not None and callable(getattr(link, "link", None)) and type(link).__name__ != "IdentityLink":
+            return link.link
+    return None
+
+
+def _raw_predict(model: Any, Xm: Any) -> Any:
+    """Raw (margin / link-scale) output: decision function, booster margin, or g(predict)."""
+    steps, est = _final_step(model)
+    for step in steps:
+        Xm = step.transform(Xm)
+    mod = _module_of(est)
+    if mod == "xgboost":
+        return est.predict(Xm, output_margin=True)
+    if mod == "lightgbm":
+        return est.predict(Xm, raw_score=True)
+    if mod == "catboost":  # pragma: no cover - not installed in the test environment
+        return est.predict(Xm, prediction_type="RawFormulaVal")
+    if hasattr(est, "decision_function"):
+        return est.decision_function(Xm)
+    y = est.predict(Xm)
+    link = _inverse_link(est)
+    if link is not None:
+        y = link(np.asarray(y, dtype=np.float64))
+    return y
+
+
+def default_feature_names(model: Any, X: Any, feature_names: Sequence[str] | None) -> Sequence[str] | None:
+    """``feature_names``, or for unnamed (numpy) data the names the model was fitted with.
+
+    A model fitted on a DataFrame and handed a numpy array of the same width reads
+    the columns by position, so they get the model's names (``feature_names_in_``)
+    rather than ``x0, x1, ...``.
+    """
+    if feature_names is not None or X is None:
+        return feature_names
+    from ._data import is_dataframe
+    if is_dataframe(X) or isinstance(X, pd.Series):
+        return None
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return None
+    try:
+        shape = np.shape(X)
+    except Exception:  # pragma: no cover - ragged input fails later with a clear message
+        return None
+    if len(shape) == 2 and shape[1] == len(names):
+        return [str(n) for n in names]
+    return None
 
 
 def _xgb_objective(booster: Any) -> str:
@@ -168,6 +239,11 @@ class ModelFunction:
                              f"use output={alt}")
         if output == "decision" and not has_dec:
             raise ValueError(f"{name} has no decision_function; use output='proba' or 'predict'")
+        if output == "raw" and self.is_classifier and not has_dec and not _has_margin(_final_step(m)[1]):
+            # no margin to explain (random forest, k-NN, ...): their raw output is the probability
+            if has_proba:
+                return "proba"
+            output = "predict"
         if output == "predict" and self.is_classifier:
             classes = np.asarray(getattr(m, "classes_", []))
             if classes.dtype.kind not in "biuf":
@@ -184,9 +260,13 @@ class ModelFunction:
             raise ValueError(f"the data has {schema.n_features} columns, the model expects {int(n_in)}")
         if names is not None and schema.named:
             expected = [str(n) for n in names]
-            if list(schema.names) != expected:
-                missing = [n for n in expected if n not in schema.names]
-                extra = [n for n in schema.names if n not in expected]
+            given = list(schema.names)
+            if type(m).__module__.split(".")[0] == "lightgbm" and given != expected:
+                # lightgbm stores the names it was fitted with, whitespace replaced by "_"
+                given = [re.sub(r"\s", "_", n) for n in given]
+            if given != expected:
+                missing = [n for n in expected if n not in given]
+                extra = [n for n in given if n not in expected]
                 if missing or extra:
                     raise ValueError(f"the data's columns differ from those the model was fitted on; "
                                      f"missing: {missing[:10]}, unexpected: {extra[:10]}")
@@ -213,14 +293,7 @@ class ModelFunction:
         if out == "decision":
             return m.decision_function(Xm)
         if out == "raw":
-            mod = _module_of(m)
-            if mod == "xgboost":
-                return m.predict(Xm, output_margin=True)
-            if mod == "lightgbm":
-                return m.predict(Xm, raw_score=True)
-            if hasattr(m, "decision_function"):
-                return m.decision_function(Xm)
-            return m.predict(Xm)
+            return _raw_predict(m, Xm)
         return m.predict(Xm)
 
     def _postprocess(self, y: Any, n: int) -> np.ndarray:
@@ -300,8 +373,28 @@ class ModelFunction:
         """Evaluate user data (encoded with the schema first)."""
         return self(self.schema.encode(X))
 
+    @property
+    def ovo_pairs(self) -> list[tuple[int, int]] | None:
+        """Class pairs ``(i, j)`` of the columns of a one-vs-one decision function, else None.
+
+        ``SVC(decision_function_shape="ovo")`` / ``NuSVC`` return one column per pair
+        of classes (positive: class ``i`` wins), not one per class.
+        """
+        if self.output != "decision" or self._kind != "estimator":
+            return None
+        est = _final_step(self.model)[1]
+        classes = getattr(self.model, "classes_", None)
+        if getattr(est, "decision_function_shape", None) != "ovo" or classes is None or len(classes) < 3:
+            return None
+        K = len(classes)
+        return [(i, j) for i in range(K) for j in range(i + 1, K)]
+
     def _default_names(self, k: int) -> tuple[str, ...]:
         classes = getattr(self.model, "classes_", None)
+        pairs = self.ovo_pairs
+        if classes is not None and pairs is not None and len(pairs) == k:
+            cl = [str(c) for c in np.asarray(classes).tolist()]
+            return tuple(f"{cl[i]} vs {cl[j]}" for i, j in pairs)
         if classes is not None:
             classes = [str(c) for c in np.asarray(classes).tolist()]
             if len(classes) == k:
@@ -342,8 +435,12 @@ def model_function(model: Any, X: Any = None, *, schema: Schema | None = None, o
         ``auto``: class probabilities for classifiers with ``predict_proba``,
         else the decision function, else ``predict``. ``log_odds``: log(p/(1-p))
         per class; one column (the positive class) for a binary model.
-        ``raw``: the margin of boosted trees, the decision function of other
-        classifiers, ``predict`` of regressors.
+        ``raw``: the margin of boosted trees (xgboost, lightgbm, catboost, also
+        at the end of a Pipeline), the decision function of other classifiers,
+        the probabilities of classifiers with neither (the output is then
+        ``"proba"``), and for regressors ``predict`` on the scale of the model's
+        link: ``log(predict)`` for a Poisson / gamma / Tweedie
+        ``HistGradientBoostingRegressor`` or GLM, ``predict`` itself otherwise.
     output_names : sequence of str, optional
         Names of the outputs (default: the classes, or ``prediction``).
     feature_names : sequence of str, optional
@@ -380,6 +477,8 @@ def model_function(model: Any, X: Any = None, *, schema: Schema | None = None, o
         probe = None
         schema = Schema.from_data(X, feature_names=feature_names, categorical_features=None)
     else:
+        if schema is None:
+            feature_names = default_feature_names(model, X, feature_names)
         schema = as_schema(X, schema, feature_names=feature_names, categorical_features=categorical_features)
         probe = schema.encode(X)[:1] if X is not None else None
     return ModelFunction(model, schema, output, output_names, batch_size, probe)
@@ -406,6 +505,8 @@ def prepare(model: Any, X: Any, *, name: str = "X", output: str = "auto", schema
         if output not in ("auto", f.output):
             raise ValueError(f"this ModelFunction explains output {f.output!r}, not {output!r}")
     else:
+        if schema is None:
+            feature_names = default_feature_names(model, X, feature_names)
         schema = as_schema(X, schema, feature_names=feature_names, categorical_features=categorical_features)
         Z = schema.encode(X, name=name, allow_nan=allow_nan)
         f = ModelFunction(model, schema, output, output_names, batch_size, Z[:1])

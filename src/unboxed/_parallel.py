@@ -37,9 +37,9 @@ def _is_dask_client(obj: Any) -> bool:
 
 def check_backend(backend: Any) -> Any:
     """Validate ``backend``; return ``"local"``, ``"processes"`` or the client."""
-    if backend is None or backend in ("local", "serial", "threads"):
+    if backend is None or (isinstance(backend, str) and backend in ("local", "serial", "threads")):
         return "local"
-    if backend == "processes":
+    if isinstance(backend, str) and backend == "processes":
         return "processes"
     if _is_dask_client(backend):
         return backend

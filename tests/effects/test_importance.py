@@ -459,3 +459,16 @@ def test_numpy_input_unmodified(binary):
     permutation_importance(model, X, y, n_repeats=2, groups={"g": [0, 1]}, random_state=0, progress=False)
     np.testing.assert_array_equal(X, Xb)
     np.testing.assert_array_equal(y, yb)
+
+
+# ---------------------------------------------------------------- robustness sweep
+def test_missing_labels_in_an_object_y_are_a_clear_error():
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["a", "b", "c"], dtype=object)[y]
+    m = LogisticRegression(max_iter=1000).fit(X, labels)
+    bad = labels.copy()
+    bad[[3, 7]] = None
+    with pytest.raises(ValueError, match=r"y has missing values .* rows \[3, 7\]"):
+        permutation_importance(m, X, bad, n_repeats=1, random_state=0, progress=False)

@@ -273,3 +273,27 @@ def test_sklearn_conventions():
     assert not hasattr(s, "surrogate_")
     s.set_params(max_depth=4)
     assert s.max_depth == 4
+
+
+# ---------------------------------------------------------------- robustness sweep
+def test_one_vs_one_svc_imitates_the_predicted_class():
+    """SVC(decision_function_shape="ovo") gives one column per pair of classes, not per class."""
+    from sklearn.datasets import load_iris
+    from sklearn.svm import SVC
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    labels = np.array(["setosa", "versicolor", "virginica", "other"])[np.where(X["sepal width (cm)"] > 3.8, 3, y)]
+    svm = SVC(decision_function_shape="ovo").fit(X, labels)
+    s = GlobalSurrogate(svm, max_depth=3, random_state=0).fit(X)
+    assert set(s.classes_) == set(labels)
+    assert s.fidelity_ == pytest.approx(accuracy_score(svm.predict(X), s.predict(X)))
+    assert s.fidelity_ > 0.9
+
+
+def test_predict_output_with_string_classes():
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    m = LogisticRegression(max_iter=1000).fit(X, np.array(["a", "b", "c"])[y])
+    s = GlobalSurrogate(m, output="predict", max_depth=2, random_state=0).fit(X)
+    assert s.metric_ == "accuracy" and list(s.classes_) == ["a", "b", "c"]
+    assert s.fidelity_ == pytest.approx(accuracy_score(m.predict(X), s.predict(X)))

@@ -359,3 +359,16 @@ def test_lightgbm_random_forest_mode_adds_up(rng):
 def test_unfitted_supported_model_says_not_fitted():
     with pytest.raises(ValueError, match="RandomForestRegressor is not fitted"):
         TreeShap(RandomForestRegressor())
+
+
+@pytest.mark.parametrize("loss", ["poisson", "gamma"])
+def test_log_link_models_add_up_on_the_raw_scale(loss):
+    # HistGradientBoosting with a log link: values + base value = log(predict) on every row
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    m = HistGradientBoostingRegressor(loss=loss, max_iter=30, random_state=0).fit(X, y)
+    a = TreeShap(m, progress=False).explain(X[:20])
+    assert a.output_space == "raw"
+    np.testing.assert_allclose(a.values.sum(axis=1)[:, 0] + a.base_values[:, 0], np.log(m.predict(X[:20])),
+                               rtol=1e-9, atol=1e-9)

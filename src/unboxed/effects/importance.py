@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .._data import Schema
-from .._model import ModelFunction, _is_lgb_booster, _is_xgb_booster, model_function, prepare, provenance
+from .._model import (ModelFunction, _is_lgb_booster, _is_xgb_booster, default_feature_names, model_function,
+                      prepare, provenance)
 from .._parallel import chunk_slices, map_chunks, rows_per_chunk
 from .._results import Importance
 from .._validation import ModelError, check_positive_int, check_random_state, describe, resolve_seed
@@ -473,6 +475,12 @@ def _check_y(y: Any, n: int) -> np.ndarray:
         raise ValueError(f"y has {y.shape[0]} rows, X has {n}")
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError("y holds NaN or infinite values; drop those rows first")
+    if y.dtype.kind == "O":
+        missing = np.asarray(pd.isna(y), dtype=bool)
+        if missing.any():
+            rows = np.nonzero(missing.reshape(y.shape[0], -1).any(axis=1))[0]
+            raise ValueError(f"y has missing values (None / NaN) in {rows.size} rows, e.g. rows "
+                             f"{rows[:5].tolist()}; drop those rows first")
     return y
 
 
@@ -505,7 +513,7 @@ def _prepare(model: Any, X: Any, output: str) -> tuple[Any, np.ndarray]:
     """
     if isinstance(model, ModelFunction):
         return prepare(model, X, output=output, min_rows=2)
-    schema = Schema.from_data(X)
+    schema = Schema.from_data(X, feature_names=default_feature_names(model, X, None))
     Z = schema.encode(X, name="X")
     if Z.shape[0] < 2:
         raise ValueError(f"X has {Z.shape[0]} row{'s' if Z.shape[0] != 1 else ''}; "

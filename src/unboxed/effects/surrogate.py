@@ -30,7 +30,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.metrics import r2_score
 
-from .._model import prepare, provenance
+from .._model import ModelFunction, _is_classifier, prepare, provenance
 from .._results import Provenance, Result
 from .._validation import check_choice, check_positive_int, describe, resolve_seed
 from ..rules._types import Condition, Rule, format_rule_list, format_rule_tree, format_value
@@ -217,7 +217,12 @@ class GlobalSurrogate(BaseEstimator):
             check_positive_int(self.max_depth, "max_depth")
         if self.max_leaves is not None:
             check_positive_int(self.max_leaves, "max_leaves", minimum=2)
-        f, Z = prepare(self.model, X, output=self.output, min_rows=2)
+        output = self.output
+        if output == "predict" and not isinstance(self.model, ModelFunction) and _is_classifier(self.model):
+            labels = np.asarray(getattr(self.model, "classes_", []))
+            if labels.dtype.kind not in "biuf":  # class labels such as strings: take the top class instead
+                output = "auto"
+        f, Z = prepare(self.model, X, output=output, min_rows=2)
         self._f = f
         self.schema_ = f.schema
         self.feature_names_in_ = np.asarray(f.schema.names, dtype=object)
@@ -253,10 +258,19 @@ class GlobalSurrogate(BaseEstimator):
                     self.target_ = "predicted class"
                 return labels
             classes = getattr(f.model, "classes_", None)
-            if classes is None or len(classes) != max(Y.shape[1], 2):
-                classes = np.asarray(f.output_names if Y.shape[1] > 1 else ("0", "1"), dtype=object)
+            pairs = getattr(f, "ovo_pairs", None)
+            if pairs is not None and classes is not None and Y.shape[1] == len(pairs):
+                # one-vs-one decision values: each pair votes for its winner, as SVC.predict does
+                votes = np.zeros((Y.shape[0], len(classes)))
+                for c, (i, j) in enumerate(pairs):
+                    votes[:, i] += Y[:, c] > 0
+                    votes[:, j] += Y[:, c] <= 0
+                idx = np.argmax(votes, axis=1)
+            else:
+                if classes is None or len(classes) != max(Y.shape[1], 2):
+                    classes = np.asarray(f.output_names if Y.shape[1] > 1 else ("0", "1"), dtype=object)
+                idx = (Y[:, 0] > 0).astype(np.intp) if Y.shape[1] == 1 else np.argmax(Y, axis=1)
             classes = np.asarray(classes)
-            idx = (Y[:, 0] > 0).astype(np.intp) if Y.shape[1] == 1 else np.argmax(Y, axis=1)
             if first:
                 self.classes_ = classes
                 self.target_ = "predicted class"

@@ -417,8 +417,6 @@ class TreeShap:
         else:
             ref = f(Z)
         mine = own * ens.model_raw_scale
-        if ens.link == "log" and type(self.model).__module__.split(".")[0] == "sklearn":
-            mine = np.exp(own)
         if ref.shape != mine.shape:
             raise RuntimeError(f"Tree SHAP read {mine.shape[1]} outputs from this {ens.kind} model, but it "
                                f"predicts {ref.shape[1]}; please report this model")
