@@ -300,3 +300,45 @@ def test_subprocess_exit_code_and_one_line(files):
     lines = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith("unboxed: warning:")]
     assert lines == [lines[0]] and lines[0].startswith("unboxed: error: the target column 'nope'")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+# ----------------------------------------------------------- robustness
+def test_target_that_is_a_feature_and_an_output_folder(capsys, files, tmp_path):
+    d = files["dir"]
+    rc, _, err = run(capsys, "explain", d / "hgb.joblib", d / "credit.csv", "--rows", "0", "--target", "purpose",
+                     "--trust", "--quiet")
+    assert_user_error(rc, err, "the target column 'purpose' is one of the model's features")
+    rc, _, err = run(capsys, "report", d / "hgb.joblib", d / "credit.csv", "--target", "creditability", "--trust",
+                     "--quiet", "--out", tmp_path)
+    assert_user_error(rc, err, "it is a folder")
+    rc, _, err = run(capsys, "report", d / "hgb.joblib", d / "credit.csv", "--target", "creditability", "--trust",
+                     "--quiet", "--sample", "1")
+    assert_user_error(rc, err, "--sample must be at least 2")
+
+
+def test_explain_a_row_named_twice_once(capsys, files):
+    d = files["dir"]
+    rc, out, err = run(capsys, "explain", d / "hgb.joblib", d / "credit.csv", "--rows", "3, 3,0", "--target",
+                       "creditability", "--trust", "--quiet", "--format", "json")
+    assert rc == 0, err
+    attr = ub.load(out)
+    np.testing.assert_allclose(attr.total, files["hgb"].predict_proba(files["X"].iloc[[3, 0]]), atol=1e-8)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".ubj"])
+def test_xgboost_file_with_string_labels_in_the_data(capsys, files, tmp_path, suffix):
+    xgb = pytest.importorskip("xgboost")
+    from sklearn.preprocessing import LabelEncoder
+    X, y = files["X"][files["nums"]], files["y"]
+    enc = LabelEncoder().fit(y)
+    model = xgb.XGBClassifier(n_estimators=5, max_depth=2).fit(X, enc.transform(y))
+    model.save_model(str(tmp_path / f"m{suffix}"))
+    X.assign(creditability=y).to_csv(tmp_path / "labels.csv", index=False)
+    rc, _, err = run(capsys, "report", tmp_path / f"m{suffix}", tmp_path / "labels.csv", "--target",
+                     "creditability", "--out", tmp_path / "x.html", "--top", "1", "--quiet", "--sample", "40")
+    assert rc == 0, err
+    page = (tmp_path / "x.html").read_text(encoding="utf-8")
+    acc = (model.predict(X) == enc.transform(y)).mean()
+    from unboxed.report._format import fmt_number
+    assert f"<tr><th>accuracy</th><td>{fmt_number(acc, 4)}</td></tr>" in page
+    assert "are taken as its classes [0, 1]" in page

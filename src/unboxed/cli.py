@@ -57,7 +57,8 @@ def _parse_rows(text: str | None) -> list[int] | None:
             raise UserError(f"--rows must be whole numbers separated by commas, e.g. 0,17,42; got {t!r}") from None
         if r < 0:
             raise UserError(f"--rows must be non-negative row positions (0 is the first data row), got {r}")
-        rows.append(r)
+        if r not in rows:  # a row named twice is explained once
+            rows.append(r)
     return rows
 
 
@@ -89,7 +90,7 @@ def _non_negative(text: str) -> int:
 
 
 def _load_inputs(args: argparse.Namespace, need_target: bool) -> tuple[Any, Any, Any, str]:
-    from .report._load import align, load_data, load_model, split_target
+    from .report._load import _expected_names, align, load_data, load_model, split_target
     model = load_model(args.model, trust=args.trust)
     frame = load_data(args.data)
     name = Path(args.data).name
@@ -97,6 +98,11 @@ def _load_inputs(args: argparse.Namespace, need_target: bool) -> tuple[Any, Any,
     if need_target and target is None and not getattr(args, "no_target", False):
         raise UserError("report needs --target COLUMN (the column of DATA with the true outcome), "
                         "or --no-target to go without performance and permutation importance")
+    if target is not None:
+        features = _expected_names(model)
+        if features is not None and target in features:
+            raise UserError(f"the target column {target!r} is one of the model's features; --target names the "
+                            "true outcome, which the model does not take as input")
     X, y = split_target(frame, target, name)
     X = align(model, X, name)
     return model, X, y, name
@@ -114,11 +120,16 @@ def _report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.parent and not out.parent.exists():
         raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise UserError(f"cannot write the report to {out}: it is a folder; give a file name such as "
+                        f"{out / 'report.html'}")
     rows = _parse_rows(args.rows)
     t0 = time.perf_counter()
     opts = {"random_state": args.random_state, "progress": not args.quiet, "top": args.top,
             "method": args.method}
     if args.sample is not None:
+        if args.sample < 2:
+            raise UserError(f"--sample must be at least 2 (the global methods compare rows), got {args.sample}")
         opts["sample"] = args.sample
     if args.title is not None:
         opts["title"] = args.title
@@ -150,7 +161,7 @@ def _report(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     import numpy as np
     from .report._explainers import local_explanations
-    from .report._format import fmt_number, fmt_value
+    from .report._format import fmt_number, fmt_value, total_of
     from .report._sections import take
     _quiet_warnings()
     rows = _parse_rows(args.rows)
@@ -184,7 +195,7 @@ def _explain(args: argparse.Namespace) -> int:
             vals = attr.values[i, :, o]
             base = float(attr.base_values[i, o])
             lines.append("")
-            lines.append(f"row {r}, {outputs[o]}: {fmt_number(base + vals.sum(), 4)} = base "
+            lines.append(f"row {r}, {outputs[o]}: {fmt_number(total_of(base, vals), 4)} = base "
                          f"{fmt_number(base, 4)} + contributions")
             order = np.argsort(-np.abs(vals), kind="stable")[:top]
             data = attr.data[i] if attr.data is not None else [""] * attr.n_features

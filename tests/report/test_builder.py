@@ -595,3 +595,82 @@ def test_repr_html_of_other_results_and_broken_ones():
     broken = copy.copy(_attr(1))
     object.__setattr__(broken, "values", None)  # a display hook must not raise
     assert "summary unavailable" in repr_html(broken)
+
+
+# ------------------------------------------------- robustness (models and data beyond the demo)
+def test_xgboost_classifier_with_the_original_string_labels():
+    # xgboost needs label-encoded targets; the data holds the original labels (LabelEncoder order)
+    import warnings
+    xgb = pytest.importorskip("xgboost")
+    from sklearn.datasets import load_wine
+    from sklearn.preprocessing import LabelEncoder
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    labels = np.array(["barolo", "grignolino", "barbera"])[y]
+    enc = LabelEncoder().fit(labels)
+    model = xgb.XGBClassifier(n_estimators=5, max_depth=2).fit(X, enc.transform(labels))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # float32 probabilities: no sklearn warning
+        rep = Report(model, X, labels, rows=[0], sample=60, top=1, n_repeats=1, progress=False).build()
+    perf = dict(rep.overview_["performance"])
+    P = model.predict_proba(X).astype(np.float64)
+    assert perf["accuracy"] == pytest.approx(accuracy_score(enc.transform(labels), P.argmax(axis=1)), abs=1e-12)
+    assert perf["log loss"] == pytest.approx(log_loss(enc.transform(labels), P / P.sum(axis=1, keepdims=True)),
+                                             rel=1e-6)
+    assert any("sorted values ['barbera', 'barolo', 'grignolino']" in n for n in rep.ctx_.notes)
+
+
+def test_binary_classifier_without_proba_predicts_with_its_decision_threshold():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.svm import SVC
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X = X.iloc[:, :4]
+    model = make_pipeline(StandardScaler(), SVC()).fit(X, y)
+    d = model.decision_function(X)
+    r = int(np.flatnonzero((d > 0) & (d < 0.5))[0])  # class 1, although its score is below 0.5
+    rep = Report(model, X, y, rows=[r], sample=60, top=1, n_repeats=1, progress=False).build()
+    assert model.predict(X.iloc[[r]])[0] == 1
+    assert rep.data_["rows"][0]["headline"].split("predicted class: ")[1].startswith("1;")
+    perf = dict(rep.overview_["performance"])
+    assert perf["accuracy"] == pytest.approx(accuracy_score(y, model.predict(X)), abs=1e-12)
+    assert perf["class shares"].startswith("0: ")  # the model's class names, not "not 1"
+
+
+def test_constant_regression_target_skips_permutation_importance_with_a_note(diabetes_model):
+    model, X, _ = diabetes_model
+    rep = Report(model, X.iloc[:60], np.full(60, 3.0), rows=[0], sample=60, top=1, progress=False).build()
+    assert rep.results_["permutation"] is None
+    assert any("target is constant" in n for n in rep.ctx_.notes)
+    assert "R²" not in dict(rep.overview_["performance"])
+
+
+def test_linear_method_on_a_classifier_explains_its_decision_function():
+    from sklearn.datasets import load_iris
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    model = LogisticRegression(max_iter=500).fit(X, names)
+    rep = Report(model, X, names, method="linear", rows=[0, 120], sample=60, top=1, n_repeats=1,
+                 progress=False).build()
+    attr = rep.results_["local"]
+    assert attr.output_space == "decision"
+    np.testing.assert_allclose(attr.total, model.decision_function(X.iloc[[0, 120]]), atol=1e-8)
+    assert any("Linear SHAP cannot explain probabilities" in n for n in rep.ctx_.notes)
+
+
+def test_multiclass_importance_text_says_the_classes_are_summed():
+    from sklearn.datasets import load_iris
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
+    page = Report(model, X, y, rows=[0], sample=60, top=1, n_repeats=1, progress=False).build().to_html()
+    assert "contribution (mean |SHAP| summed over 3 classes) over" in html_lib.unescape(page)
+
+
+def test_totals_drop_floating_point_noise():
+    from unboxed.report._format import total_of
+    assert total_of(0.432, [-0.2695, -0.1625]) == 0.0
+    assert total_of(0.43, [0.1, 0.2]) == pytest.approx(0.73, abs=1e-15)
+    assert total_of(1e-20, [0.0]) == 1e-20  # a genuinely tiny total stays
+    model = RandomForestClassifier(n_estimators=3, max_depth=2, random_state=0)
+    X = pd.DataFrame({"a": np.r_[np.zeros(20), np.ones(20)], "b": np.arange(40.0)})
+    model.fit(X, (X["a"] > 0).astype(int))
+    rep = Report(model, X, rows=[0], top=1, progress=False).build()
+    assert rep.data_["rows"][0]["headline"].startswith("row 0: P(1) = 0 ")

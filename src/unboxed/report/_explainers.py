@@ -129,6 +129,11 @@ def local_explanations(model: Any, X_explain: Any, X_all: Any, *, method: str = 
         n_features = _n_features(X_all)
         method = "exact" if n_features <= EXACT_MAX_FEATURES else "kernel"
     cls = _class(method)
+    note = ""
+    if method == "linear" and output == "proba":  # probabilities are not linear: explain the linear score
+        output = "auto"
+        note = ("Linear SHAP cannot explain probabilities exactly (they are not linear in the features); "
+                "the model's linear score (log-odds or decision function) is explained instead")
     kwargs: dict = {"output": output}
     if method in ("kernel", "permutation"):
         kwargs.update(random_state=seed)
@@ -138,7 +143,7 @@ def local_explanations(model: Any, X_explain: Any, X_all: Any, *, method: str = 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*single value in the background.*")
         explainer = cls(model, bg, **kwargs)
-    return explainer.explain(X_explain), ""
+    return explainer.explain(X_explain), note
 
 
 def _n_features(X: Any) -> int:

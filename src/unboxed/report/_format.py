@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plotly_text", "script_json", "fmt_number", "fmt_value", "round_sig", "clean"]
+__all__ = ["plotly_text", "script_json", "fmt_number", "fmt_value", "round_sig", "clean", "total_of"]
 
 MINUS = "\u2212"
 
@@ -84,6 +84,23 @@ def round_sig(a: Any, digits: int = 5) -> np.ndarray:
         return arr
     decimals = int(digits - 1 - math.floor(math.log10(top)))
     return np.round(arr, max(0, min(15, decimals)))
+
+
+def total_of(base: float, contributions: Any) -> float:
+    """``base + sum(contributions)``, with floating-point noise around zero removed.
+
+    A probability of 0 explained as 0.43 - 0.27 - 0.16 sums to about 1e-16, not 0;
+    a total that small against the size of its terms is 0.
+
+    >>> total_of(0.432, [-0.2695, -0.1625]), total_of(1.0, [0.5])
+    (0.0, 1.5)
+    """
+    vals = np.asarray(contributions, dtype=np.float64).ravel()
+    total = float(base) + float(vals.sum())
+    scale = abs(float(base)) + float(np.abs(vals).sum())
+    if math.isfinite(total) and abs(total) <= 1e-12 * scale:
+        return 0.0
+    return total
 
 
 def fmt_number(x: Any, digits: int = 3, *, sign: bool = False) -> str:

@@ -61,6 +61,24 @@ class Context:
     def is_classifier(self) -> bool:
         return bool(self.f.is_classifier) and self.f.output in ("proba", "decision", "log_odds", "raw")
 
+    @property
+    def class_names(self) -> tuple:
+        """Names of the classes of a classifier: its outputs, or (negative, positive) for one score column."""
+        names = self.output_names
+        if len(names) > 1:
+            return names
+        classes = getattr(self.f.model, "classes_", None)
+        if classes is not None and len(classes) == 2 and _label(classes[1]) == str(names[0]):
+            return (_label(classes[0]), str(names[0]))
+        return (f"not {names[0]}", str(names[0]))
+
+    def predicted_class(self) -> np.ndarray:
+        """Index into :attr:`class_names` of each row's predicted class (classifiers)."""
+        if self.P.shape[1] > 1:
+            return np.argmax(self.P, axis=1)
+        threshold = 0.5 if self.f.output == "proba" else 0.0  # a probability, or a decision score / log-odds
+        return (self.P[:, 0] > threshold).astype(np.int64)
+
     def mf(self) -> ModelFunction:
         """The model function with its own count of model evaluations (same schema, output and names).
 
@@ -187,7 +205,8 @@ def encode_target(y: np.ndarray, f: ModelFunction) -> tuple[np.ndarray, str]:
     if (idx >= 0).all():
         return idx, ""
     uniq = sorted(set(labels.tolist()))
-    native = _is_xgb_booster(f.model) or _is_lgb_booster(f.model) or getattr(f.model, "classes_", None) is None
+    native = (_is_xgb_booster(f.model) or _is_lgb_booster(f.model) or _is_xgb_sklearn(f.model)
+              or getattr(f.model, "classes_", None) is None)
     if native and len(uniq) <= len(names) and set(names) == {str(i) for i in range(len(names))}:
         try:
             uniq = sorted(set(y.tolist()))
@@ -200,6 +219,18 @@ def encode_target(y: np.ndarray, f: ModelFunction) -> tuple[np.ndarray, str]:
     unknown = sorted({v for v, i in zip(labels.tolist(), idx.tolist()) if i < 0})
     raise ValueError(f"the target holds labels {unknown[:10]} that are not classes of the model "
                      f"{names[:10]}; the model and the data disagree")
+
+
+def _is_xgb_sklearn(model: Any) -> bool:
+    """An xgboost sklearn classifier (or a Pipeline ending in one): its classes are always ``0 .. k-1``.
+
+    xgboost needs label-encoded targets, so a model loaded from ``.json`` / ``.ubj`` (or trained on
+    encoded labels) knows no other class names, while the data usually holds the original labels.
+    """
+    steps = getattr(model, "steps", None)
+    if steps:
+        model = steps[-1][1]
+    return type(model).__module__.split(".")[0] == "xgboost" and hasattr(model, "predict_proba")
 
 
 def _resolve_focus(ctx: Context, focus: Any) -> int | None:
@@ -289,12 +320,11 @@ def _performance(ctx: Context) -> list[tuple[str, Any]]:
     if ctx.is_classifier:
         yi = ctx.y_index
         k = P.shape[1]
+        pred = ctx.predicted_class()
         if k == 1:  # binary, one score column
-            pred = (P[:, 0] > (0.0 if out != "proba" else 0.5)).astype(int)
             score = P[:, 0]
             n_cls = 2
         else:
-            pred = np.argmax(P, axis=1)
             score = P
             n_cls = k
         res.append(("accuracy", float(accuracy_score(yi, pred))))
@@ -306,9 +336,10 @@ def _performance(ctx: Context) -> list[tuple[str, Any]]:
             res.append(("ROC AUC (one-vs-rest, macro)",
                         float(roc_auc_score(yi, P / P.sum(axis=1, keepdims=True), multi_class="ovr"))))
         if out == "proba" and k > 1:
-            res.append(("log loss", float(log_loss(yi, np.clip(P, 1e-15, 1), labels=np.arange(k)))))
+            Pc = np.clip(P, 1e-15, 1)  # float32 models (xgboost) sum to 1 only up to ~1e-7
+            res.append(("log loss", float(log_loss(yi, Pc / Pc.sum(axis=1, keepdims=True), labels=np.arange(k)))))
         share = np.bincount(yi, minlength=n_cls) / yi.size
-        names = ctx.output_names if k > 1 else ("not " + ctx.output_names[0], ctx.output_names[0])
+        names = ctx.class_names
         res.append(("class shares", ", ".join(f"{nm}: {s:.1%}" for nm, s in zip(names, share))))
         return res
     y = ctx.y
@@ -391,6 +422,10 @@ def permutation(ctx: Context, n_repeats: int) -> Any:
     """Permutation importance on the sample (None without a target)."""
     from ..effects.importance import permutation_importance
     if ctx.y is None:
+        return None
+    if not ctx.is_classifier and np.unique(ctx.y[ctx.sample_idx].astype(np.float64)).size < 2:
+        ctx.notes.append("the target is constant on the rows the global methods use, so R² and permutation "
+                         "importance are undefined; features are ranked by mean |SHAP| instead")
         return None
     metric, target = choose_metric(ctx)
     return permutation_importance(ctx.mf(), ctx.sample(), target, scoring=metric, n_repeats=n_repeats,

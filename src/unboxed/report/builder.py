@@ -22,7 +22,7 @@ from .._validation import check_positive_int, describe, resolve_seed
 from . import _figures as figs
 from . import _sections as sec
 from ._explainers import METHODS, is_tree_model, local_explanations
-from ._format import fmt_number, fmt_value, script_json
+from ._format import fmt_number, fmt_value, script_json, total_of
 
 __all__ = ["Report", "demo_report"]
 
@@ -294,7 +294,8 @@ class Report:
     def _mean_abs_shap(self, attr: Any, ctx: sec.Context) -> tuple[np.ndarray, str]:
         mabs = np.abs(attr.values).mean(axis=0)  # (p, k)
         if attr.n_outputs > 2:
-            return mabs.sum(axis=1), f"mean |SHAP| summed over {attr.n_outputs} classes"
+            what = "classes" if ctx.is_classifier else "outputs"
+            return mabs.sum(axis=1), f"mean |SHAP| summed over {attr.n_outputs} {what}"
         o = self._attr_output(attr, ctx, ctx.focus or 0)
         label = _short_label(attr.output_space, attr.output_names[o], ctx.is_classifier)
         return mabs[:, o], f"mean |SHAP| on {label}"
@@ -388,6 +389,7 @@ class Report:
             "shap_method": attr.provenance.method,
             "shap_rows": int(self.shap_idx_.size),
             "shap_label": s_label,
+            "shap_imp_label": shap_label,
             "effects": effects,
             "dependence": dependence,
             "rows": [{k: r[k] for k in ("label", "headline", "reasons", "table")} for r in local_rows],
@@ -427,7 +429,7 @@ class Report:
             out_name = attr.output_names[o]
             vals = attr.values[i, :, o]
             base = float(attr.base_values[i, o])
-            total = base + float(vals.sum())
+            total = total_of(base, vals)
             order = np.argsort(-np.abs(vals), kind="stable")
             shown = order[:MAX_WATERFALL]
             contrib = [(f"{attr.feature_names[j]} = {fmt_value(display[i, j])}", float(vals[j])) for j in shown]
@@ -447,9 +449,8 @@ class Report:
             name = f"row {r}" + (f" (index {index[r]})" if show_index else "")
             head = f"{name}: {label} = {fmt_number(total, 3)} (average {fmt_number(base, 3)})"
             if ctx.is_classifier:
-                pk = int(np.argmax(ctx.P[r])) if ctx.P.shape[1] > 1 else int(ctx.P[r, 0] > 0.5)
-                names = ctx.output_names if ctx.P.shape[1] > 1 else (f"not {ctx.output_names[0]}",
-                                                                     ctx.output_names[0])
+                pk = int(ctx.predicted_class()[r])
+                names = ctx.class_names
                 head += f"; predicted class: {names[pk]}"
             if ctx.y is not None:
                 head += f"; true value: {fmt_value(ctx.y[r])}"
