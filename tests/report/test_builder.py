@@ -375,6 +375,11 @@ def test_save_and_to_html(tmp_path, diabetes_model):
         rep.save(tmp_path / "missing" / "r.html")
     with pytest.raises(TypeError, match="str or Path"):
         rep.save(3)
+    # notebook display: the same page, escaped into a sandboxed iframe's srcdoc
+    import html as _html
+    shown = rep._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts"' in shown
+    assert _html.unescape(shown.split('srcdoc="', 1)[1].split('" sandbox=', 1)[0]) == text
 
 
 # ------------------------------------------------------------------ bad input

@@ -497,6 +497,14 @@ class Report:
             raise OSError(f"cannot write the report to {p}: {e.strerror}") from None
         return p
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: the report in a sandboxed iframe (its scripts run, nothing leaves the page)."""
+        import html as _html
+
+        doc = _html.escape(self.to_html(), quote=True)
+        return (f'<iframe srcdoc="{doc}" sandbox="allow-scripts" title="unboxed report" '
+                'style="width:100%;height:800px;border:1px solid #ddd"></iframe>')
+
     def __repr__(self) -> str:
         state = "built" if self._html is not None else "not built"
         return f"Report({type(self.model).__name__}, rows={sec._n_rows(self.X)}, {state})"
