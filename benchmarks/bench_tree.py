@@ -4,6 +4,7 @@ Side by side in one process, on the same models and rows, best-of-k wall time:
 
 1. path-dependent, XGBoost (500 trees, depth 6) and LightGBM (500 trees), 1000 rows x 50 features:
    unboxed vs FastTreeSHAP v2 (``fasttreeshap-fixed``) vs ``pred_contribs`` / ``pred_contrib``;
+   CatBoost (500 oblivious trees, depth 6): unboxed vs catboost's own ``ShapValues`` (if installed);
 2. path-dependent, scikit-learn RandomForest of 100 deep trees: unboxed vs FastTreeSHAP vs shap;
 3. interventional with a 100-row background: unboxed vs WOODELF vs shap;
 4. how unboxed's time grows with rows + background rows (interventional), and with rows, trees and depth
@@ -16,7 +17,7 @@ The first call of unboxed (loading the numba cache, or compiling on a fresh inst
 Columns: ``seconds`` (best of k), ``vs_unboxed`` (their time / ours: above 1 means unboxed is faster),
 ``max_abs_diff`` (largest difference from unboxed's values).
 
-Usage: ``python benchmarks/bench_tree.py [--quick]``
+Usage: ``python benchmarks/bench_tree.py [--quick] [--catboost-only]``
 """
 
 from __future__ import annotations
@@ -94,6 +95,38 @@ def bench_path_boosters(rows_out, n_trees, n_rows, threads_list, reps):
                               warmup=0)
                 lib = "lightgbm pred_contrib (= shap)"
             rows_out.append(row(name, threads, lib, t, ours, float(np.abs(ref - ours_vals).max())))
+
+
+def bench_catboost(rows_out, n_trees, n_rows, threads_list, reps):
+    """Path-dependent: unboxed vs catboost's own ShapValues (C++), same oblivious trees."""
+    try:
+        import catboost as cb
+    except ImportError:
+        print("  catboost not installed: skipped", flush=True)
+        return
+
+    from unboxed.shapley.tree import TreeShap
+
+    X, y = data(2000, 50)
+    Xe = X[:n_rows]
+    model = cb.CatBoostRegressor(iterations=n_trees, depth=6, learning_rate=0.05, thread_count=2, verbose=0,
+                                 allow_writing_files=False, random_seed=0).fit(X, y)
+    name = f"CatBoost {n_trees} oblivious trees depth 6, {n_rows}x50"
+    pool = cb.Pool(Xe)
+    for threads in threads_list:
+        set_threads(threads)
+        ts = TreeShap(model, progress=False, check_additivity=False)
+        t0 = time.perf_counter()
+        ours_vals = ts.explain(Xe).values[:, :, 0]
+        first = time.perf_counter() - t0
+        ours = best_time(lambda: ts.explain(Xe), repeat=reps, warmup=0)
+        rows_out.append(row(name, threads, "unboxed TreeShap", ours, ours, first_call=first))
+
+        def theirs():
+            return model.get_feature_importance(data=pool, type="ShapValues", thread_count=threads)
+        ref = theirs()[:, :-1]
+        t = best_time(theirs, repeat=reps, warmup=0)
+        rows_out.append(row(name, threads, "catboost ShapValues", t, ours, float(np.abs(ref - ours_vals).max())))
 
 
 def bench_forest(rows_out, n_trees, n_rows, threads_list):
@@ -230,20 +263,29 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a ~30 s version")
     ap.add_argument("--cold", action="store_true", help="also time a cold numba compile (fresh cache dir)")
+    ap.add_argument("--catboost-only", action="store_true", help="only the catboost comparison (not saved)")
     args = ap.parse_args()
     import numba
     default = numba.get_num_threads()
     threads_list = [default, 1] if default > 1 else [1]
     rows = []
     t_all = time.perf_counter()
+    if args.catboost_only:
+        bench_catboost(rows, n_trees=100 if args.quick else 500, n_rows=200 if args.quick else 1000,
+                       threads_list=threads_list, reps=2 if args.quick else 3)
+        print_table(rows, ["case", "threads", "library", "seconds", "vs_unboxed", "max_abs_diff", "first_call"],
+                    "Tree SHAP: unboxed vs catboost's own ShapValues")
+        return
     if args.quick:
         bench_path_boosters(rows, n_trees=100, n_rows=200, threads_list=threads_list, reps=2)
+        bench_catboost(rows, n_trees=100, n_rows=200, threads_list=threads_list, reps=2)
         bench_forest(rows, n_trees=10, n_rows=50, threads_list=threads_list)
         scaling = bench_interventional(rows, n_trees=50, n_rows=200, n_bg=100, threads_list=threads_list,
                                        scaling=[(200, 50), (800, 50), (200, 200)])
         scale = bench_scale([200, 800], [50], [4, 6], default)
     else:
         bench_path_boosters(rows, n_trees=500, n_rows=1000, threads_list=threads_list, reps=3)
+        bench_catboost(rows, n_trees=500, n_rows=1000, threads_list=threads_list, reps=3)
         print(f"  boosters done ({time.perf_counter() - t_all:.0f} s)", flush=True)
         bench_forest(rows, n_trees=100, n_rows=50, threads_list=threads_list)
         print(f"  forest done ({time.perf_counter() - t_all:.0f} s)", flush=True)

@@ -89,7 +89,7 @@ def _raw_predict(model: Any, Xm: Any) -> Any:
         return est.predict(Xm, output_margin=True)
     if mod == "lightgbm":
         return est.predict(Xm, raw_score=True)
-    if mod == "catboost":  # pragma: no cover - not installed in the test environment
+    if mod == "catboost":
         return est.predict(Xm, prediction_type="RawFormulaVal")
     if hasattr(est, "decision_function"):
         return est.decision_function(Xm)

@@ -44,6 +44,16 @@ def _tree_supports(model: Any) -> bool:
         return False
 
 
+def _tree_unsupported(model: Any) -> str | None:
+    """Why a fitted tree model of a family TreeShap reads cannot be explained by it (e.g. catboost with
+    categorical features), else None."""
+    try:
+        from ._trees._parse import unsupported_reason
+        return unsupported_reason(model)
+    except Exception:
+        return None
+
+
 def _n_players(X: Any, groups: Any) -> int:
     from ._groups import resolve_players
     schema = Schema.from_data(X)
@@ -103,6 +113,8 @@ def explain(model: Any, X: Any, *, background: Any = None, method: str = "auto",
             chosen, reason = _by_size(X, groups)
             if groups is not None and _tree_supports(model):
                 reason = f"tree model, but Tree SHAP takes no groups; {reason}"
+            elif (why := _tree_unsupported(model)) is not None:
+                reason = f"tree model, but {why.split(':')[0]}; {reason}"
     if chosen == "tree":
         bg, bg_note = background, "given" if background is not None else "TreeShap's default"
     else:

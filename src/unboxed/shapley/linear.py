@@ -22,17 +22,27 @@ KernelShap.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
+from .._data import n_rows_of
 from .._model import model_function, provenance
+from .._parallel import chunk_slices
 from .._results import Attribution
 from .._validation import check_choice, describe
 from ._groups import resolve_players
-from .background import as_background
+from .background import Background, as_background
 
 __all__ = ["LinearShap", "linear_parts"]
+
+#: Rows of raw background data kept whole; larger data is sampled down to this many (with a warning).
+MAX_BACKGROUND_ROWS = 1_000_000
+#: Background rows transformed at once (memory bound).
+_CHUNK_ROWS = 2**15
+#: Background rows the transformation is probed on.
+_PROBE_ROWS = 32
 
 _NONLINEAR_LINK = ("PoissonRegressor", "GammaRegressor", "TweedieRegressor", "_GeneralizedLinearRegressor")
 
@@ -61,6 +71,24 @@ def linear_parts(model: Any) -> tuple[Any, Any] | None:
     return pre, est
 
 
+def _linear_background(background: Any) -> Background:
+    """Raw background data -> all of its rows (the closed form costs one pass over them).
+
+    Model-agnostic estimators sample raw data down to 100 rows because each background row
+    multiplies their model evaluations; Linear SHAP only needs the background mean, so every row
+    is kept (up to :data:`MAX_BACKGROUND_ROWS`) and the base value and attributions are those of
+    the whole data, as ``shap.LinearExplainer`` computes them.
+    """
+    if isinstance(background, Background) or background is None:
+        return as_background(background)
+    n = n_rows_of(background) if hasattr(background, "shape") else len(background)
+    if n > MAX_BACKGROUND_ROWS:
+        warnings.warn(f"background has {n} rows; using a sample of {MAX_BACKGROUND_ROWS} of them. Pass "
+                      "Background(data, size=None) to use them all.", UserWarning, stacklevel=3)
+        return Background(background, method="sample", size=MAX_BACKGROUND_ROWS, random_state=0)
+    return Background(background, size=None)
+
+
 def _dense(H: Any) -> np.ndarray:
     if hasattr(H, "toarray"):
         H = H.toarray()
@@ -80,7 +108,13 @@ class LinearShap:
         each input column separately (scaling, imputing, one-hot encoding,
         ColumnTransformer, splines).
     background : array-like, DataFrame or Background
-        Rows whose (weighted) mean is the reference.
+        Rows whose (weighted) mean is the reference. Raw data is used whole
+        (up to 1,000,000 rows, read in chunks): unlike the model-agnostic
+        explainers, which sample raw backgrounds down to 100 rows because
+        every row multiplies their cost, the closed form needs only the mean,
+        so all rows give the exact reference at the cost of one pass (as
+        ``shap.LinearExplainer``). Pass ``Background(data, size=100)`` for the
+        old sampled reference.
     groups : dict, optional
         Group name -> list of columns; each group's value is the sum of its
         columns' values.
@@ -149,7 +183,7 @@ class LinearShap:
         if space == "raw":
             call = "decision" if is_clf else "predict"
         self.output_space_ = space
-        bg = as_background(background)
+        bg = _linear_background(background)
         self.background_ = bg
         f = model_function(model, bg.data, output=call)
         self.f_ = f
@@ -158,20 +192,31 @@ class LinearShap:
         self.players_ = resolve_players(f.schema, groups)
         coef = np.atleast_2d(np.asarray(est.coef_, dtype=np.float64))
         self.coef_ = coef
-        Hb = self._transform(self._Zb)
-        if Hb.shape[1] != coef.shape[1]:
-            raise ValueError(f"the transformation gives {Hb.shape[1]} columns, the linear model has "
-                             f"{coef.shape[1]} coefficients")
-        self._Hmean = self._w @ Hb
-        self.owner_ = self._probe(Hb)
-        Yb = f(self._Zb)
-        if Yb.shape[1] != coef.shape[0]:
-            raise ValueError(f"the model has {Yb.shape[1]} outputs and {coef.shape[0]} rows of coefficients")
-        self.base_value_ = self._w @ Yb
-        lin = Hb @ coef.T
-        resid = Yb - lin
-        spread = np.ptp(resid, axis=0)
-        scale = np.maximum(1.0, np.abs(Yb).max(axis=0))
+        # the background is reduced in chunks: a large one (all training rows) never makes a dense
+        # (n_background, n_transformed) matrix at once
+        hsum = ysum = None
+        rmin = rmax = ymax = None
+        for sl in chunk_slices(self._Zb.shape[0], _CHUNK_ROWS):
+            Hc = self._transform(self._Zb[sl])
+            if Hc.shape[1] != coef.shape[1]:
+                raise ValueError(f"the transformation gives {Hc.shape[1]} columns, the linear model has "
+                                 f"{coef.shape[1]} coefficients")
+            Yc = f(self._Zb[sl])
+            if Yc.shape[1] != coef.shape[0]:
+                raise ValueError(f"the model has {Yc.shape[1]} outputs and {coef.shape[0]} rows of coefficients")
+            wc = self._w[sl]
+            hsum = wc @ Hc if hsum is None else hsum + wc @ Hc
+            ysum = wc @ Yc if ysum is None else ysum + wc @ Yc
+            resid = Yc - Hc @ coef.T
+            cmin, cmax, cy = resid.min(axis=0), resid.max(axis=0), np.abs(Yc).max(axis=0)
+            rmin = cmin if rmin is None else np.minimum(rmin, cmin)
+            rmax = cmax if rmax is None else np.maximum(rmax, cmax)
+            ymax = cy if ymax is None else np.maximum(ymax, cy)
+        self._Hmean = hsum
+        self.owner_ = self._probe(self._transform(self._Zb[:_PROBE_ROWS]))
+        self.base_value_ = ysum
+        spread = rmax - rmin
+        scale = np.maximum(1.0, ymax)
         if np.any(spread > 1e-6 * scale):
             raise ValueError("the model's output is not coef . x + intercept on the background data "
                              f"(deviation {float(spread.max()):.3g}); LinearShap cannot explain it exactly; use "
@@ -191,7 +236,7 @@ class LinearShap:
         columns that change depend on it.
         """
         schema = self.f_.schema
-        Zb = self._Zb[: min(32, self._Zb.shape[0])]
+        Zb = self._Zb[: min(_PROBE_ROWS, self._Zb.shape[0])]
         H0 = Hb[: Zb.shape[0]]
         p = schema.n_features
         d = Hb.shape[1]
@@ -230,7 +275,7 @@ class LinearShap:
         D = H - self._Hmean[None, :]
         free = self.owner_ < 0
         if free.any() and np.any(np.abs(D[:, free]) > 1e-9 * np.maximum(1.0, np.abs(H[:, free]))):
-            Hb = self._transform(self._Zb)
+            Hb = self._transform(self._Zb[:_PROBE_ROWS])
             owner = self._probe(Hb, extra=Z[:64])  # values of these rows the background lacks
             self.owner_ = np.where(self.owner_ < 0, owner, self.owner_)
             free = self.owner_ < 0
@@ -271,8 +316,7 @@ class LinearShap:
 def _probe_values(schema: Any, col: np.ndarray, j: int, extra: np.ndarray | None) -> list[np.ndarray]:
     """Values to give column j of the probe rows: (first) a shift of the background's own values, then
     every category (at most 64), a value off the data, and the extra rows' values."""
-    m = 32
-    own = col[:m]
+    own = col[:_PROBE_ROWS]
     out = [np.roll(own, 1)[None, :]]
     grid = schema.grid_values(j)
     more = []

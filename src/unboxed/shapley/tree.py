@@ -1,7 +1,7 @@
 """Tree SHAP: exact Shapley values for tree ensembles, path-dependent or interventional.
 
 :class:`TreeShap` reads a fitted tree model (scikit-learn trees, forests and
-gradient boosting, xgboost, lightgbm) into one flat array format and runs
+gradient boosting, xgboost, lightgbm, catboost) into one flat array format and runs
 compiled kernels on it:
 
 - ``algorithm="path"`` (path-dependent, Lundberg et al. 2020): a missing
@@ -15,8 +15,9 @@ Values explain the model's *raw* output (the margin of boosted models, the
 prediction of regressors, the averaged probabilities of random-forest
 classifiers) and add up to it exactly: ``base_values + values.sum(axis=1)``
 equals ``decision_function`` / ``predict`` / ``output_margin`` / ``raw_score``
-(divided by the number of trees for lightgbm's ``boosting="rf"``, whose
-``raw_score`` sums the trees that ``predict`` averages) on every row,
+/ catboost's ``prediction_type="RawFormulaVal"`` (divided by the number of
+trees for lightgbm's ``boosting="rf"``, whose ``raw_score`` sums the trees
+that ``predict`` averages) on every row,
 including rows that sit exactly on a split threshold.
 """
 
@@ -120,8 +121,11 @@ class TreeShap:
         scikit-learn ``DecisionTree*``, ``ExtraTree*``, ``RandomForest*``,
         ``ExtraTrees*``, ``GradientBoosting*``, ``HistGradientBoosting*``;
         xgboost ``Booster`` or sklearn-API model; lightgbm ``Booster`` or
-        sklearn-API model. Regressors, binary and multi-class classifiers,
-        missing values and native categorical splits are supported.
+        sklearn-API model; catboost ``CatBoost`` / ``CatBoostClassifier`` /
+        ``CatBoostRegressor`` with numeric features only (categorical, text or
+        embedding features raise a ``TypeError``: explain those models with
+        KernelShap / ExactShap). Regressors, binary and multi-class
+        classifiers, missing values and native categorical splits are supported.
     background : array-like, DataFrame or Background, optional
         Rows that stand for "feature missing" in the interventional algorithm
         (all rows are used: the cost grows linearly with their number). A
@@ -188,10 +192,13 @@ class TreeShap:
         self._mf = model if isinstance(model, ModelFunction) else None
         self.model = model.model if isinstance(model, ModelFunction) else model
         if not supported(self.model):
-            from ._trees._parse import _family, _is_fitted
+            from ._trees._parse import _family, _is_fitted, unsupported_reason
             fam = _family(self.model)
             if fam is not None and not _is_fitted(self.model, fam):
                 raise ValueError(f"this {type(self.model).__name__} is not fitted yet; call fit before explaining it")
+            why = unsupported_reason(self.model)
+            if why is not None:
+                raise TypeError(why)
             raise TypeError(f"{UNSUPPORTED_MESSAGE}; got {describe(self.model)}. For other models use "
                             "unboxed.explain, KernelShap or PermutationShap")
         if n_jobs is not None:
@@ -249,7 +256,7 @@ class TreeShap:
 
     def _mf_output(self) -> str:
         """The ModelFunction output that gives the model's raw prediction."""
-        if type(self.model).__module__.split(".")[0] in ("xgboost", "lightgbm"):
+        if type(self.model).__module__.split(".")[0] in ("xgboost", "lightgbm", "catboost"):
             return "raw"
         if hasattr(self.model, "classes_"):
             return "decision" if hasattr(self.model, "decision_function") else "proba"
@@ -432,7 +439,10 @@ class TreeShap:
 
 
 def _is_classifier(model: Any, ens: TreeEnsemble) -> bool:
-    return hasattr(model, "classes_") or ens.link in ("logistic", "softmax")
+    classes = getattr(model, "classes_", None)
+    if classes is not None and type(model).__module__.split(".")[0] == "catboost":
+        return len(classes) > 0 or ens.link in ("logistic", "softmax")  # CatBoostRegressor has classes_ = []
+    return classes is not None or ens.link in ("logistic", "softmax")
 
 
 def _backend_name(backend: Any) -> str:

@@ -19,18 +19,22 @@ SKLEARN_HGB = frozenset({"HistGradientBoostingRegressor", "HistGradientBoostingC
 XGB_MODELS = frozenset({"XGBRegressor", "XGBClassifier", "XGBRFRegressor", "XGBRFClassifier", "XGBRanker",
                         "Booster", "XGBModel"})
 LGB_MODELS = frozenset({"LGBMRegressor", "LGBMClassifier", "LGBMRanker", "LGBMModel", "Booster"})
+CATBOOST_MODELS = frozenset({"CatBoost", "CatBoostClassifier", "CatBoostRegressor"})
 
 UNSUPPORTED_MESSAGE = (
     "TreeShap supports scikit-learn DecisionTree*, ExtraTree*, RandomForest*, ExtraTrees*, "
     "GradientBoosting* and HistGradientBoosting* (regressors and classifiers), xgboost (Booster and "
     "XGBRegressor / XGBClassifier / XGBRF* / XGBRanker) and lightgbm (Booster and LGBMRegressor / "
-    "LGBMClassifier / LGBMRanker) models"
+    "LGBMClassifier / LGBMRanker) and catboost (CatBoost / CatBoostClassifier / CatBoostRegressor "
+    "with numeric features) models"
 )
 
 
 def _family(model: Any) -> str | None:
     """The family of a model (its own class or the nearest supported base class)."""
     for cls in type(model).__mro__:
+        if cls.__name__ == "CatBoostRanker" and cls.__module__.split(".")[0] == "catboost":
+            return None  # its predict has no prediction_type="RawFormulaVal" for the additivity check
         fam = _family_of_class(cls.__module__.split(".")[0], cls.__name__)
         if fam is not None:
             return fam
@@ -50,6 +54,8 @@ def _family_of_class(mod: str, name: str) -> str | None:
         return "xgboost"
     if mod == "lightgbm" and name in LGB_MODELS:
         return "lightgbm"
+    if mod == "catboost" and name in CATBOOST_MODELS:
+        return "catboost"
     return None
 
 
@@ -78,6 +84,11 @@ def _is_fitted(model: Any, family: str) -> bool:
         if is_booster(model):
             return True
         return getattr(model, "_Booster", None) is not None
+    if family == "catboost":
+        try:
+            return bool(model.is_fitted())
+        except Exception:
+            return False
     return False
 
 
@@ -97,7 +108,21 @@ def supported(model: Any) -> bool:
         if getattr(model, "n_outputs_", 1) > 1 and hasattr(model, "classes_"):
             return False
         return True
+    if fam == "catboost":
+        from ._catboost import catboost_unsupported
+        return _is_fitted(model, fam) and catboost_unsupported(model) is None
     return _is_fitted(model, fam)
+
+
+def unsupported_reason(model: Any) -> str | None:
+    """Why a fitted model of a supported family still cannot be read (None if it can, or is of no family)."""
+    if type(model).__name__ == "ModelFunction":
+        model = model.model
+    fam = _family(model)
+    if fam == "catboost" and _is_fitted(model, fam):
+        from ._catboost import catboost_unsupported
+        return catboost_unsupported(model)
+    return None
 
 
 def parse_model(model: Any, schema: Any) -> TreeEnsemble:
@@ -118,6 +143,9 @@ def parse_model(model: Any, schema: Any) -> TreeEnsemble:
     elif fam == "xgboost":
         from ._boosters import parse_xgboost
         ens = parse_xgboost(model, schema)
+    elif fam == "catboost":
+        from ._catboost import parse_catboost
+        ens = parse_catboost(model, schema)
     else:
         from ._boosters import parse_lightgbm
         ens = parse_lightgbm(model, schema)
