@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -241,7 +243,10 @@ def test_numpy_data_takes_the_names_the_model_was_fitted_with():
     m = LinearRegression().fit(Xd, y)
     f, Z = prepare(m, X)
     assert f.schema.names == ("a", "b", "c")
-    pdp = ub.partial_dependence(m, X, ["b"], grid_resolution=3, progress=False)
+    with warnings.catch_warnings():
+        # the model gets a frame with its own column names: sklearn has nothing to warn about
+        warnings.simplefilter("error", UserWarning)
+        pdp = ub.partial_dependence(m, X, ["b"], grid_resolution=3, progress=False)
     np.testing.assert_allclose(np.diff(pdp["b"].average[:, 0]), m.coef_[1] * np.diff(pdp["b"].grid[0]))
     assert ub.permutation_importance(m, X, y, n_repeats=2, random_state=0, progress=False).feature_names == \
         ("a", "b", "c")

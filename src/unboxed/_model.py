@@ -178,6 +178,13 @@ class ModelFunction:
                 raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.batch_size = int(batch_size) if batch_size is not None else auto_rows
         self._check_against_model()
+        # numpy data for a model fitted on a DataFrame goes to it as a frame with the model's
+        # column names (as the model was trained), so it neither warns nor reads by position
+        names = getattr(model, "feature_names_in_", None)
+        self._frame_columns = None
+        if names is not None and schema.container == "numpy" and \
+                [str(n) for n in names] == list(schema.names):
+            self._frame_columns = list(names)
         self._names = None if output_names is None else tuple(str(n) for n in output_names)
         self.n_outputs = -1
         if probe is not None and probe.shape[0] > 0:
@@ -333,6 +340,8 @@ class ModelFunction:
 
     def _evaluate(self, Z: np.ndarray, count: bool = True) -> np.ndarray:
         Xm = self.schema.decode(Z)
+        if self._frame_columns is not None:
+            Xm = pd.DataFrame(Xm, columns=self._frame_columns, copy=False)
         try:
             y = self._raw_call(Xm)
         except ModelError:
