@@ -457,3 +457,44 @@ def test_numpy_input_unmodified():
     before = X.copy()
     partial_dependence(_nonlinear, X, [0, (1, 2)], kind="both", centered=True, grid_resolution=4, progress=False)
     assert_unmodified(before, X)
+
+
+def test_ice_curves_capped_on_large_data_average_from_all_rows():
+    # kind="both" on many rows keeps the ICE curves of max_ice_rows rows (default 1000), in data
+    # order; the average still comes from every row, and every kept curve is one of the full ones
+    X = np.random.default_rng(7).normal(size=(1500, 3))
+    kw = dict(kind="both", grid_resolution=4, random_state=2, progress=False)
+    capped = partial_dependence(_nonlinear, X, [0, (0, 2)], **kw)
+    full = partial_dependence(_nonlinear, X, [0, (0, 2)], max_ice_rows=None, **kw)
+    for c, a in zip(capped, full):
+        assert c.individual.shape[0] == 1000 and a.individual.shape[0] == 1500
+        np.testing.assert_allclose(c.average, a.average, rtol=1e-12, atol=1e-12)
+    assert capped[0].provenance.n_evals == 1500 * (4 + 16)
+    assert capped[0].provenance.params["n_ice_rows"] == 1000
+    rows = [int(np.argmin(np.abs(full[0].individual - cv).sum(axis=(1, 2)))) for cv in capped[0].individual]
+    assert rows == sorted(rows) and len(set(rows)) == 1000
+    np.testing.assert_allclose(full[0].individual[rows], capped[0].individual, rtol=0, atol=0)
+    np.testing.assert_allclose(full[1].individual[rows], capped[1].individual, rtol=0, atol=0)
+    small = partial_dependence(_nonlinear, X[:300], 0, max_ice_rows=50, **kw)
+    assert small[0].individual.shape == (50, 4, 2)
+    with pytest.raises(ValueError, match="max_ice_rows"):
+        partial_dependence(_nonlinear, X, 0, kind="both", max_ice_rows=0)
+
+
+def test_ice_subsample_spans_chunks(monkeypatch):
+    # kept ICE rows are collected from every chunk of rows
+    monkeypatch.setattr(pdp_mod, "MAX_CHUNK_ROWS", 64)
+    X = np.random.default_rng(8).normal(size=(400, 3))
+    kw = dict(kind="individual", grid_resolution=4, random_state=3, progress=False)
+    a = partial_dependence(_nonlinear, X, 1, max_ice_rows=120, **kw)[0]
+    monkeypatch.setattr(pdp_mod, "MAX_CHUNK_ROWS", 2**18)
+    b = partial_dependence(_nonlinear, X, 1, max_ice_rows=120, **kw)[0]
+    np.testing.assert_allclose(a.individual, b.individual, rtol=0, atol=0)
+    np.testing.assert_allclose(a.average, b.average, rtol=1e-12)
+
+
+def test_warns_when_grid_times_rows_is_huge(monkeypatch):
+    monkeypatch.setattr(pdp_mod, "WARN_EVALS", 1000)
+    X = np.random.default_rng(9).normal(size=(200, 3))
+    with pytest.warns(UserWarning, match=r"200 rows x 25 grid points.*sample="):
+        partial_dependence(_nonlinear, X, [(0, 1)], grid_resolution=5, progress=False)

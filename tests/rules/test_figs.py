@@ -303,3 +303,18 @@ def test_multiclass_predict_agrees_with_predict_proba(monkeypatch):
     monkeypatch.setattr(m, "_raw", lambda X: raw)
     np.testing.assert_array_equal(m.predict(X[:3]), m.classes_[[0, 2, 1]])
     np.testing.assert_allclose(m.predict_proba(X[:3])[0], [0.5, 0.5, 0.0])
+
+
+def test_cached_sorted_values_give_the_same_model(monkeypatch):
+    # the per-tree sorted values are cached between rounds; recomputing them every time is the oracle
+    import unboxed.rules.figs as figs_mod
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    fast = figs_mod.FIGSClassifier(max_rules=10).fit(X, y)
+    plain = figs_mod._best_splits
+    monkeypatch.setattr(figs_mod, "_best_splits", lambda *a: plain(*a[:10]))
+    slow = figs_mod.FIGSClassifier(max_rules=10).fit(X, y)
+    for a, b in zip(fast.trees_, slow.trees_, strict=True):
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])

@@ -110,3 +110,26 @@ def test_refusals(data):
         ls.explain(X[:2, :3])
     with pytest.raises(ValueError, match="infinite"):
         ls.explain(np.array([[np.inf, 0, 0, 0]]))
+
+
+def test_raw_background_is_used_whole_and_in_chunks(monkeypatch):
+    # the closed form needs only the background mean: a raw background with more than 100 rows is
+    # not sampled down (no warning), so the reference is the mean of all rows, as shap.LinearExplainer
+    import warnings
+
+    import unboxed.shapley.linear as lin_mod
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(450, 3))
+    model = LinearRegression().fit(X, X @ [1.0, 2.0, -1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        attr = LinearShap(model, X).explain(X[:4])
+    np.testing.assert_allclose(attr.values[..., 0], model.coef_ * (X[:4] - X.mean(axis=0)), atol=1e-12)
+    assert attr.provenance.params["background_rows"] == 450
+    monkeypatch.setattr(lin_mod, "_CHUNK_ROWS", 64)  # the background reduced over 8 chunks: same answer
+    chunked = LinearShap(model, X).explain(X[:4])
+    np.testing.assert_allclose(chunked.values, attr.values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(chunked.base_values, attr.base_values, rtol=0, atol=1e-12)
+    monkeypatch.setattr(lin_mod, "MAX_BACKGROUND_ROWS", 200)
+    with pytest.warns(UserWarning, match="sample of 200"):
+        assert LinearShap(model, X).explain(X[:1]).provenance.params["background_rows"] == 200

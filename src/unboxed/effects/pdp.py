@@ -10,6 +10,7 @@ encoded matrix and sent to the model in one call; chunks are bounded in memory
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,10 @@ __all__ = ["partial_dependence"]
 #: Most model rows (and bytes of encoded input) one chunk may build.
 MAX_CHUNK_ROWS = 2**18
 MAX_CHUNK_BYTES = 256 * 2**20
+#: Default number of rows whose ICE curves are kept (``max_ice_rows="auto"``).
+ICE_ROWS = 1000
+#: Above this many model rows (rows x grid points) a warning suggests ``sample=``.
+WARN_EVALS = 2**26
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,12 @@ def _tile_chunk(Zc: np.ndarray, plan: _Plan, points: slice) -> np.ndarray:
     return big.reshape(G * r, p)
 
 
-def _pdp_chunk(chunk: tuple[slice, slice], *, f: Any, Z: np.ndarray, plan: _Plan, individual: bool):
-    """Evaluate one (rows, grid points) block: sums over rows (G, k), ICE (r, G, k) or None, n_evals."""
+def _pdp_chunk(chunk: tuple[slice, slice], *, f: Any, Z: np.ndarray, plan: _Plan, individual: Any):
+    """Evaluate one (rows, grid points) block: sums over rows (G, k), ICE or None, n_evals.
+
+    ``individual`` is False (no ICE), True (ICE of every row of the chunk: (r, G, k)) or a
+    sorted array of row positions whose ICE is kept ((rows of the chunk among them, G, k)).
+    """
     rows, points = chunk
     Zc = Z[rows]
     r = Zc.shape[0]
@@ -68,7 +77,12 @@ def _pdp_chunk(chunk: tuple[slice, slice], *, f: Any, Z: np.ndarray, plan: _Plan
     big = _tile_chunk(Zc, plan, points)
     Y = f(big).reshape(G, r, -1)
     sums = Y.sum(axis=1)
-    ice = np.ascontiguousarray(Y.transpose(1, 0, 2)) if individual else None
+    ice = None
+    if isinstance(individual, np.ndarray):
+        a, b = np.searchsorted(individual, [rows.start, rows.stop])
+        ice = np.ascontiguousarray(Y[:, individual[a:b] - rows.start].transpose(1, 0, 2))
+    elif individual:
+        ice = np.ascontiguousarray(Y.transpose(1, 0, 2))
     return sums, ice, G * r
 
 
@@ -86,7 +100,8 @@ def _chunks(n_rows: int, n_points: int, n_features: int) -> list[tuple[slice, sl
 def partial_dependence(model: Any, X: Any, features: Any, *, kind: str = "average", grid_resolution: int = 100,
                        percentiles: tuple[float, float] = (0.05, 0.95), grid: Mapping | None = None,
                        centered: bool = False, output: str = "auto", sample: int | float | None = None,
-                       random_state: Any = None, backend: Any = None, progress: bool = True) -> Effects:
+                       max_ice_rows: int | str | None = "auto", random_state: Any = None, backend: Any = None,
+                       progress: bool = True) -> Effects:
     """Partial dependence and individual conditional expectation (ICE) curves.
 
     For a feature ``S`` and a grid value ``v``, the ICE value of row ``i`` is
@@ -124,9 +139,22 @@ def partial_dependence(model: Any, X: Any, features: Any, *, kind: str = "averag
     sample : int or float, optional
         Evaluate only a random subsample of the rows (a number of rows, or a
         fraction in (0, 1]): both the ICE curves and the average come from it.
-        The grid, deciles and counts still come from all of ``X``.
+        The grid, deciles and counts still come from all of ``X``. Without it
+        every row is evaluated at every grid point (``n_rows x n_grid`` model
+        rows; a 2-D effect of two 100-point grids on 50,000 rows is 5e8), and a
+        ``UserWarning`` says so when that exceeds ``2**26`` model rows.
+    max_ice_rows : int, "auto" or None, default "auto"
+        For ``kind`` "individual" / "both": keep the ICE curves of at most this
+        many rows (a seeded random subsample, in data order); the average still
+        comes from every evaluated row. ``"auto"``: 1000 rows, the number
+        scikit-learn's ``PartialDependenceDisplay`` draws (``subsample=1000``);
+        more curves cannot be told apart in a plot, and all of them would take
+        ``n_rows x n_grid x n_outputs`` floats (7.8 GB for a 2-D effect on
+        50,000 rows). ``None``: every row's curve. With fewer rows than this,
+        nothing changes.
     random_state : int, Generator or None
-        Seeds ``sample`` (and is recorded in the provenance when it is used).
+        Seeds ``sample`` and the ICE subsample (and is recorded in the
+        provenance when one of them is used).
     backend : None, "processes" or dask.distributed.Client
         Where the chunks of rows run; the result does not depend on it.
     progress : bool, default True
@@ -137,8 +165,9 @@ def partial_dependence(model: Any, X: Any, features: Any, *, kind: str = "averag
     Effects
         One :class:`~unboxed.Effect` per item of ``features`` (``method="pdp"``):
         ``grid`` (numbers, or category labels for categorical features),
-        ``average`` (g1[, g2], n_outputs), ``individual`` (n_rows, g1[, g2],
-        n_outputs) for ``kind`` "individual" / "both", ``deciles`` for numeric
+        ``average`` (g1[, g2], n_outputs), ``individual`` (n_ice_rows, g1[, g2],
+        n_outputs) for ``kind`` "individual" / "both" (``n_ice_rows`` is the
+        smaller of the rows used and ``max_ice_rows``), ``deciles`` for numeric
         features, ``counts`` (rows per category) when all features are categorical.
 
     Notes
@@ -193,6 +222,10 @@ def partial_dependence(model: Any, X: Any, features: Any, *, kind: str = "averag
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     plan = _Plan(columns=tuple(items), values=tuple(values), starts=starts, sizes=sizes)
 
+    if max_ice_rows == "auto":
+        max_ice_rows = ICE_ROWS
+    elif max_ice_rows is not None:
+        max_ice_rows = check_positive_int(max_ice_rows, "max_ice_rows")
     seed = None
     rows = None
     if sample is not None:
@@ -200,18 +233,33 @@ def partial_dependence(model: Any, X: Any, features: Any, *, kind: str = "averag
         rows = _grid.sample_rows(Z.shape[0], sample, check_random_state(seed))
     Zs = Z if rows is None else Z[rows]
     n_used = Zs.shape[0]
-    want_ice = kind != "average"
+    want_ice: Any = kind != "average"
+    n_ice = n_used
+    if want_ice and max_ice_rows is not None and n_used > max_ice_rows:
+        if seed is None:
+            seed = resolve_seed(random_state)
+        # a stream of its own, so that adding the ICE subsample never changes the row sample
+        want_ice = np.sort(check_random_state(seed, 1).choice(n_used, size=max_ice_rows, replace=False))
+        n_ice = max_ice_rows
+    total = n_used * plan.n_points
+    if total > WARN_EVALS:
+        warnings.warn(f"partial dependence will evaluate the model on {total:,} rows ({n_used:,} rows x "
+                      f"{plan.n_points:,} grid points); pass sample= (e.g. sample=2000) or a smaller "
+                      "grid_resolution to make it faster", UserWarning, stacklevel=2)
 
     chunks = _chunks(n_used, plan.n_points, schema.n_features)
     results = map_chunks(_pdp_chunk, chunks, backend=backend, progress=progress, desc="partial dependence",
                          shared={"f": f, "Z": Zs, "plan": plan, "individual": want_ice})
     k = results[0][0].shape[1]
     sums = np.zeros((plan.n_points, k))
-    ice = np.empty((n_used, plan.n_points, k)) if want_ice else None
+    ice = np.empty((n_ice, plan.n_points, k)) if kind != "average" else None
     n_evals = 0
     for (rs, pts), (s, block, ne) in zip(chunks, results):
         sums[pts] += s
-        if want_ice:
+        if isinstance(want_ice, np.ndarray):
+            a, b = np.searchsorted(want_ice, [rs.start, rs.stop])
+            ice[a:b, pts] = block
+        elif want_ice:
             ice[rs, pts] = block
         n_evals += ne
     average = sums / n_used
@@ -220,7 +268,8 @@ def partial_dependence(model: Any, X: Any, features: Any, *, kind: str = "averag
         f"output_{i}" for i in range(k))
     params = {"features": [tuple(schema.names[j] for j in it) for it in items], "kind": kind,
               "grid_resolution": grid_resolution, "percentiles": percentiles, "centered": bool(centered),
-              "sample": sample, "n_rows": n_used,
+              "sample": sample, "n_rows": n_used, "max_ice_rows": max_ice_rows,
+              "n_ice_rows": n_ice if ice is not None else 0,
               "custom_grid": sorted(schema.names[j] for j in custom)}
     prov = provenance("partial_dependence", f, params, random_state=seed, n_evals=n_evals, backend=backend)
 
@@ -234,7 +283,7 @@ def partial_dependence(model: Any, X: Any, features: Any, *, kind: str = "averag
             grid=tuple(a.labels for a in axs),
             average=average[sl].reshape(*shape, k),
             output_names=output_names,
-            individual=None if ice is None else ice[:, sl].reshape(n_used, *shape, k),
+            individual=None if ice is None else ice[:, sl].reshape(n_ice, *shape, k),
             counts=_grid.counts(Z, axs),
             deciles=tuple(_grid.deciles(Z[:, a.column]) if a.kind == "numeric" else None for a in axs),
             method="pdp",

@@ -307,17 +307,20 @@ def _apply(tree: dict, D: np.ndarray) -> np.ndarray:
 
 def _best_splits(D: np.ndarray, rows: np.ndarray, seg: np.ndarray, R: np.ndarray, leaves: list[int],
                  tree: _Tree, min_leaf: int, max_depth: int | None, cst: np.ndarray | None,
-                 scale: np.ndarray) -> list[tuple]:
+                 scale: np.ndarray, xs: np.ndarray | None = None) -> list[tuple]:
     """Best split of every leaf of one tree.
 
     ``rows`` (n, m): row order per design column, grouped by leaf (segments given
     by ``seg``, the cut points, the same for every column) and sorted by value
-    within a leaf. ``R`` (n, K) the residual the tree fits.
+    within a leaf. ``R`` (n, K) the residual the tree fits. ``xs`` (n, m), optional: the
+    values in that order (``take_along_axis(D, rows, 0)``), cached by the caller while
+    ``rows`` is unchanged.
     Returns, per leaf, ``(gain, column, threshold, vL, vR, nL, nR)`` or None.
     """
     n, m = rows.shape
     K = R.shape[1]
-    xs = np.take_along_axis(D, rows, axis=0)
+    if xs is None:
+        xs = np.take_along_axis(D, rows, axis=0)
     C = np.zeros((n + 1, m, K))
     np.cumsum(R[rows], axis=0, out=C[1:])
     out = []
@@ -426,13 +429,14 @@ class _FIGSBase(BaseEstimator):
         n, m = D.shape
         K = Y.shape[1]
         order = np.argsort(D, axis=0, kind="stable")
+        xs_order = np.take_along_axis(D, order, axis=0)  # sorted values, reused by every new-tree search
         scale = D.std(axis=0)
         scale[~(scale > 0)] = 1.0
         tol = 1e-12 * max(1.0, float(((Y - Y.mean(0)) ** 2).sum()))
         trees: list[_Tree] = []
         leaf_of: list[np.ndarray] = []
         preds: list[np.ndarray] = []
-        sorted_rows: list[tuple[np.ndarray, np.ndarray, list[int]]] = []
+        sorted_rows: list[tuple[np.ndarray, np.ndarray, list[int], np.ndarray]] = []
         total = np.zeros((n, K))
         n_splits = 0
         while n_splits < max_rules:
@@ -443,11 +447,11 @@ class _FIGSBase(BaseEstimator):
                         continue
                     tree, R = _Tree(K), Y - total
                     tree.n[0] = n
-                    rows, seg, leaves = order, np.array([0, n]), [0]
+                    rows, seg, leaves, xs = order, np.array([0, n]), [0], xs_order
                 else:
                     tree, R = trees[t], Y - (total - preds[t])
-                    rows, seg, leaves = sorted_rows[t]
-                cand = _best_splits(D, rows, seg, R, leaves, tree, min_leaf, max_depth, cst, scale)
+                    rows, seg, leaves, xs = sorted_rows[t]
+                cand = _best_splits(D, rows, seg, R, leaves, tree, min_leaf, max_depth, cst, scale, xs)
                 for leaf, c in zip(leaves, cand):
                     if c is not None and (best is None or c[0] > best[0] + 1e-12 * abs(best[0])):
                         best = (c[0], t, leaf, c, tree)
@@ -458,7 +462,7 @@ class _FIGSBase(BaseEstimator):
                 trees.append(tree)
                 leaf_of.append(np.zeros(n, dtype=np.intp))
                 preds.append(np.zeros((n, K)))
-                sorted_rows.append((order, np.array([0, n]), [0]))
+                sorted_rows.append((order, np.array([0, n]), [0], xs_order))
             lo, hi = tree.lo[leaf], tree.hi[leaf]
             loL = loR = lo
             hiL = hiR = hi
@@ -481,7 +485,7 @@ class _FIGSBase(BaseEstimator):
             total += new_pred - preds[t]
             preds[t] = new_pred
             # the split leaf's segment is partitioned stably into its two children, column by column
-            rows, seg, leaves = sorted_rows[t]
+            rows, seg, leaves, xs = sorted_rows[t]
             pos = leaves.index(leaf)
             s0, e0 = int(seg[pos]), int(seg[pos + 1])
             block = rows[s0:e0]
@@ -494,7 +498,9 @@ class _FIGSBase(BaseEstimator):
             rows[s0:e0] = new_block
             seg = np.concatenate([seg[:pos + 1], [s0 + n_left], seg[pos + 1:]])
             leaves = leaves[:pos] + [li, ri] + leaves[pos + 1:]
-            sorted_rows[t] = (rows, seg, leaves)
+            xs = xs.copy()
+            xs[s0:e0] = np.take_along_axis(D, new_block, axis=0)
+            sorted_rows[t] = (rows, seg, leaves, xs)
             n_splits += 1
         if not trees:  # nothing to split: one leaf with the mean
             tree = _Tree(K)
