@@ -437,9 +437,10 @@ def test_bad_input_messages(rng):
     with pytest.raises(ValueError, match="single (distinct value|category)"):
         accumulated_local_effects(f, Xc, ["x0"], progress=False)
     Xn = X.copy()
-    Xn[3, 1] = np.nan
-    with pytest.raises(ValueError, match=r"feature 'x1' has missing values \(rows \[3\]\)"):
-        accumulated_local_effects(f, Xn, ["x1"], progress=False)
+    Xn[:, 1] = np.nan
+    with pytest.raises(ValueError, match=r"feature 'x1' is missing in every row"):
+        accumulated_local_effects(lambda A: np.nan_to_num(np.asarray(A)).sum(axis=1), Xn, ["x1"],
+                                  progress=False)
     Xi = X.copy()
     Xi[2, 0] = np.inf
     with pytest.raises(ValueError, match="infinite"):
@@ -506,3 +507,41 @@ def test_json_round_trip_and_alias(rng):
         np.testing.assert_array_equal(a.lower, b.lower)
         assert a.features == b.features
     assert ub.accumulated_local_effects is accumulated_local_effects
+
+
+def test_numeric_missing_values_leave_their_rows_out(rng):
+    # oracle: the ALE of a feature with missing values equals the ALE on the rows where it is observed
+    X = rng.normal(size=(300, 3))
+    Xn = X.copy()
+    Xn[rng.choice(300, 30, replace=False), 1] = np.nan
+
+    def f(A):
+        A = np.asarray(A, dtype=float)
+        return np.sin(A[:, 0]) + np.nan_to_num(A[:, 1]) ** 2 + A[:, 2]
+
+    kept = ~np.isnan(Xn[:, 1])
+    with pytest.warns(UserWarning, match="missing in 30 of 300 rows; those rows .* left out"):
+        got = accumulated_local_effects(f, Xn, ["x1"], progress=False)["x1"]
+    ref = accumulated_local_effects(f, Xn[kept], ["x1"], progress=False)["x1"]
+    np.testing.assert_allclose(got.grid[0], ref.grid[0], rtol=0, atol=0)
+    np.testing.assert_allclose(got.average, ref.average, rtol=1e-12, atol=1e-12)
+
+
+def test_categorical_missing_is_one_more_category(rng):
+    # oracle: NaN in a categorical column gives the same curve as an explicit category "missing"
+    n = 400
+    c = rng.choice(["a", "b", "c", "missing"], size=n)
+    D = pd.DataFrame({"c": c, "x": rng.normal(size=n)})
+    value = {"a": 0.0, "b": 1.5, "c": -1.0, "missing": 3.0}
+
+    def f(d):
+        cc = d["c"].astype(object).where(d["c"].notna(), "missing")
+        return cc.map(value).to_numpy(dtype=float) + d["x"].to_numpy()
+
+    Dn = D.copy()
+    Dn["c"] = Dn["c"].where(Dn["c"] != "missing", None)
+    ref = accumulated_local_effects(f, D, ["c"], progress=False)["c"]
+    with pytest.warns(UserWarning, match="'missing' as one more category"):
+        got = accumulated_local_effects(f, Dn, ["c"], progress=False)["c"]
+    assert list(got.grid[0]) == list(ref.grid[0])
+    np.testing.assert_allclose(got.average, ref.average, rtol=1e-12, atol=1e-12)

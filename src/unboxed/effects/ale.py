@@ -27,6 +27,10 @@ How it is computed here
   non-empty cell, accumulated over both axes, minus the surface's own
   first-order ALE in each direction, centred on the data.
 
+Missing values: a numeric feature's missing rows have no place between bin
+edges and are left out of its curve (and centring); for a categorical feature
+"missing" is one more category. Both warn.
+
 Every model row (all rows x both edges x all requested features of a chunk) is
 built with numpy and sent to the model in one call per chunk.
 
@@ -45,6 +49,7 @@ keeps the full-data local effect.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -103,8 +108,11 @@ def _numeric_bins(x: np.ndarray, spec: Any, name: str):
     if isinstance(spec, np.ndarray):
         edges = spec
     else:
+        present = x[~np.isnan(x)]
+        if present.size == 0:
+            raise ValueError(f"feature {name!r} is missing in every row of X; ALE needs observed values")
         q = np.linspace(0.0, 1.0, spec + 1)
-        edges = np.unique(np.quantile(x, q, method="inverted_cdf"))
+        edges = np.unique(np.quantile(present, q, method="inverted_cdf"))
         if edges.size < 2:
             raise ValueError(f"feature {name!r} has a single distinct value ({x[0]:g}) in X; "
                              "ALE needs at least two")
@@ -118,11 +126,17 @@ def _numeric_bins(x: np.ndarray, spec: Any, name: str):
     return edges, inside, b, t
 
 
-def _check_no_nan(x: np.ndarray, name: str) -> None:
-    if np.isnan(x).any():
-        rows = np.nonzero(np.isnan(x))[0][:5].tolist()
-        raise ValueError(f"feature {name!r} has missing values (rows {rows}); ALE places every row in a bin "
-                         "of the feature, so impute or drop them first")
+def _warn_missing(x: np.ndarray, name: str, kind: str) -> None:
+    n_missing = int(np.isnan(x).sum())
+    if n_missing == 0 or n_missing == x.size:  # none, or all (an error follows)
+        return
+    if kind == "categorical":
+        msg = (f"feature {name!r} is missing in {n_missing} of {x.size} rows; ALE treats 'missing' as one "
+               "more category (the model sees those rows as they are)")
+    else:
+        msg = (f"feature {name!r} is missing in {n_missing} of {x.size} rows; those rows have no place "
+               "between bin edges and are left out of its ALE")
+    warnings.warn(msg, UserWarning, stacklevel=4)
 
 
 def _level_order(Z: np.ndarray, j: int, levels: np.ndarray, schema: Any) -> np.ndarray:
@@ -374,7 +388,7 @@ def _build_plans(Z: np.ndarray, schema: Any, items: list[tuple[int, ...]], bins_
                 if schema.columns[j].kind != "numeric":
                     raise ValueError(f"a 2-D ALE needs two numeric features; {nm!r} is categorical")
         for j, nm in zip(item, names):
-            _check_no_nan(Z[:, j], nm)
+            _warn_missing(Z[:, j], nm, schema.columns[j].kind if len(item) == 1 else "numeric")
         plan = _Plan("pair" if len(item) == 2 else schema.columns[item[0]].kind, item, names)
         j = item[0]
         if plan.kind == "numeric":
@@ -476,7 +490,7 @@ def accumulated_local_effects(model: Any, X: Any, features: Any = None, *, bins:
     Raises
     ------
     ValueError
-        For missing values in a studied feature, a feature with one distinct
+        For a studied feature missing in every row, a feature with one distinct
         value, a pair with a categorical feature, bad ``bins`` and the data
         errors of :meth:`unboxed.Schema.encode`.
     unboxed.ModelError
@@ -582,7 +596,9 @@ def accumulated_local_effects(model: Any, X: Any, features: Any = None, *, bins:
             grid = (info["edges"],)
             kinds = ("numeric",)
         elif plan.kind == "categorical":
-            grid = (schema.labels(plan.cols[0], info["levels"]),)
+            labels = schema.labels(plan.cols[0], info["levels"])
+            labels[np.isnan(info["levels"])] = "missing"
+            grid = (labels,)
             kinds = ("categorical",)
         else:
             grid = (info["edges1"], info["edges2"])
