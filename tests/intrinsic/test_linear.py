@@ -234,3 +234,25 @@ def test_caller_data_unmodified(reg):
     explain_linear(pipe, X, background=X)
     assert_unmodified(Xc, X)
     assert_unmodified(yc, y)
+
+
+def test_missing_values_filled_by_a_pipeline_imputer():
+    # NaN is fine when an imputer fills it before the final estimator; the contributions still add
+    # up to the decision function (oracle) and carry the user's column names
+    from sklearn.impute import SimpleImputer
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(120, 3)), columns=["a", "b", "c"])
+    y = (X["a"] - X["b"] + rng.normal(scale=0.5, size=120) > 0).astype(int)
+    X.iloc[::5, 1] = np.nan
+    m = make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression()).fit(X, y)
+    a = explain_linear(m, X.iloc[:10])
+    assert a.feature_names == ("a", "b", "c")
+    np.testing.assert_allclose(a.values.sum(axis=1)[:, 0] + a.base_values[:, 0], m.decision_function(X.iloc[:10]),
+                               rtol=1e-10, atol=1e-10)
+    table = coefficients(m, X, y)
+    assert {"a", "b", "c"} <= set(table["term"])
+    # without an imputer the missing values would reach the estimator: a clear error
+    m2 = make_pipeline(StandardScaler(), LogisticRegression()).fit(X.fillna(0.0), y)
+    with pytest.raises(ValueError, match="missing values that reach the final estimator"):
+        explain_linear(m2, X.iloc[:10])

@@ -98,12 +98,15 @@ class ModelSpace:
                                         "in a Pipeline step first)")
         # the model is read, not called: wrap it without a probe call (this checks the columns)
         self.f = model_function(model, schema=schema, output=output)
-        self.Z = schema.encode(X, name=name, allow_nan=allow_nan)
+        # missing values are fine where Pipeline steps (an imputer) fill them before the final
+        # estimator; what reaches the estimator is checked after the transformation
+        self.Z = schema.encode(X, name=name, allow_nan=allow_nan or bool(prefix))
         if self.Z.shape[0] < min_rows:
             raise ValueError(f"{name} has {self.Z.shape[0]} rows; this method needs at least {min_rows}")
         self.prefix, self.final = split_pipeline(self.f.model)
         self.schema = self.f.schema
         self.Xt, self.names = self.transform(self.Z)
+        _check_complete(self.Xt, name, allow_nan)
         self.affine = _affine(self.prefix, self.schema.n_features) if self.prefix else None
         if not self.prefix:
             self.affine = (np.zeros(self.schema.n_features), np.ones(self.schema.n_features))
@@ -135,6 +138,10 @@ class ModelSpace:
                             "its inputs must be numbers") from None
         if Xt.ndim != 2:
             raise ValueError(f"the steps before the final estimator returned shape {Xt.shape}, expected 2-D")
+        if names is not None and self.prefix and len(names) == self.schema.n_features and \
+                names == tuple(f"x{j}" for j in range(len(names))):
+            # sklearn's placeholder names: the steps kept the columns one to one (imputers, scalers)
+            names = self.schema.names
         if names is None or len(names) != Xt.shape[1]:
             names = self.schema.names if Xt.shape[1] == self.schema.n_features and not self.prefix else \
                 tuple(f"t{j}" for j in range(Xt.shape[1]))
@@ -142,8 +149,17 @@ class ModelSpace:
 
     def encode_other(self, X: Any, name: str) -> np.ndarray:
         """Another table (background, training data) in the final estimator's space."""
-        Z = self.schema.encode(X, name=name, allow_nan=False)
-        return self.transform(Z)[0]
+        Z = self.schema.encode(X, name=name, allow_nan=bool(self.prefix))
+        Xt = self.transform(Z)[0]
+        _check_complete(Xt, name, False)
+        return Xt
+
+
+def _check_complete(Xt: np.ndarray, name: str, allow_nan: bool) -> None:
+    if not allow_nan and np.isnan(Xt).any():
+        rows = np.nonzero(np.isnan(Xt).any(axis=1))[0][:5].tolist()
+        raise ValueError(f"{name} has missing values that reach the final estimator (rows {rows}); this "
+                         "method needs complete data there: impute them (e.g. a SimpleImputer step) or drop them")
 
 
 def model_space(model: Any, X: Any, **kwargs: Any) -> ModelSpace:
