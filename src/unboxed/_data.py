@@ -548,14 +548,42 @@ def _decode_series(col: Column, z: np.ndarray, container: str) -> Any:
             return values.astype(bool) if not np.isnan(z).any() else values
         if isinstance(col.dtype, np.dtype):
             return values
-        try:
-            return pd.array(values, dtype=col.dtype)
-        except (TypeError, ValueError):
-            return values
+        base = _category_array(col)
+        if base is not None:  # e.g. pandas "str": take from the categories, -1 -> missing
+            return base.take(codes, allow_fill=True)
+        return values
     values = _decode_values(col, z)
     if col.categories == (False, True):
         return values.astype(bool) if not np.isnan(z).any() else values
     return values.tolist()
+
+
+_CATEGORY_ARRAYS: dict = {}
+
+
+def _category_array(col: Column) -> Any:
+    """The categories of a column as a pandas extension array of its dtype (cached), or None."""
+    key = (col.categories, col.dtype)
+    try:
+        return _CATEGORY_ARRAYS[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable categories or dtype
+        return _build_category_array(col)
+    arr = _build_category_array(col)
+    if len(_CATEGORY_ARRAYS) > 256:
+        _CATEGORY_ARRAYS.clear()
+    _CATEGORY_ARRAYS[key] = arr
+    return arr
+
+
+def _build_category_array(col: Column) -> Any:
+    values = np.empty(len(col.categories), dtype=object)
+    values[:] = list(col.categories)
+    try:
+        return pd.array(values, dtype=col.dtype)
+    except (TypeError, ValueError):
+        return None
 
 
 def _polars_series(col: Column, z: np.ndarray) -> Any:
