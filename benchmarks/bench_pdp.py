@@ -63,8 +63,8 @@ def main() -> None:
         out = {}
 
         def ours(model=model):
-            out["ours"] = ub.partial_dependence(model, X, features, kind="both", grid_resolution=grid,
-                                                progress=False)
+            out["ours"] = ub.partial_dependence(model, X, features, kind="both", max_ice_rows=None,
+                                                grid_resolution=grid, progress=False)
 
         def sklearn(model=model):
             out["sklearn"] = [sk_pd(model, X, [j], kind="both", method="brute", grid_resolution=grid)
