@@ -86,3 +86,14 @@ def test_groups_and_dummies(setup):
         pe = PermutationShap(game, b2, n_permutations=4, random_state=0, progress=False)
     a = pe.explain(x)
     assert np.all(a.values[0, 5] == 0.0)
+
+
+def test_few_samples_warn_and_early_stopping_waits_for_enough(setup):
+    bg, rows, exact = setup
+    # two antithetic pairs can agree by chance on a three-way interaction: a zero standard error
+    with pytest.warns(UserWarning, match="2 antithetic pairs; standard errors from fewer than 20"):
+        PermutationShap(game, bg, n_permutations=4, random_state=0, progress=False)
+    # a huge tol is met at the first look, which comes only after 20 pairs (40 orderings)
+    a = PermutationShap(game, bg, n_permutations=400, tol=10.0, random_state=0, progress=False).explain(rows[:3])
+    n, m = 6, bg.shape[0]
+    assert a.provenance.n_evals == m + 3 * (1 + 40 * (n - 1) * m)  # background once, then per row

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,11 @@ from .._validation import resolve_seed
 from ._game import MAX_MODEL_ROWS, ShapleyExplainer, coalition_values, dummy_players, row_rng
 
 __all__ = ["PermutationShap"]
+
+#: Samples (antithetic pairs, or orderings) below which standard errors are unreliable: with few
+#: samples, every sample can agree by chance (a zero standard error on a wrong value). Early
+#: stopping (``tol``) looks at the errors only from this many on.
+_MIN_SAMPLES_FOR_SE = 20
 
 
 def _orderings(rng: np.random.Generator, n: int, count: int, antithetic: bool) -> np.ndarray:
@@ -127,7 +133,8 @@ class PermutationShap(ShapleyExplainer):
         Use each ordering together with its reverse.
     tol : float, optional
         Stop a row once every standard error is below ``tol`` (orderings are
-        added in doubling rounds).
+        added in doubling rounds, the first check after 20 pairs: with fewer,
+        the standard errors can be 0 by chance).
     output : {"auto", "proba", "log_odds", "decision", "raw", "predict"}, default="auto"
     random_state : int, Generator or None
     backend : None, "processes" or dask.distributed.Client
@@ -196,6 +203,12 @@ class PermutationShap(ShapleyExplainer):
                 raise ValueError(f"n_permutations={n_permutations} must be even with antithetic=True "
                                  "(each ordering comes with its reverse)")
             self.n_permutations_ = int(n_permutations)
+            samples = self.n_permutations_ // 2 if antithetic else self.n_permutations_
+            if samples < _MIN_SAMPLES_FOR_SE:
+                warnings.warn(f"n_permutations={n_permutations} gives {samples} "
+                              f"{'antithetic pairs' if antithetic else 'orderings'}; standard errors from fewer than "
+                              f"{_MIN_SAMPLES_FOR_SE} can be far too small (even 0 by chance when features interact "
+                              "in threes or more)", UserWarning, stacklevel=2)
 
     def _seed_for_call(self) -> int:
         return resolve_seed(self.random_state)
@@ -204,7 +217,8 @@ class PermutationShap(ShapleyExplainer):
         T = self.n_permutations_
         if self.tol is None:
             return [T]
-        out = [min(T, 10 if self.antithetic else 5)]
+        # the first look at the standard errors waits for enough samples to trust them
+        out = [min(T, 2 * _MIN_SAMPLES_FOR_SE if self.antithetic else _MIN_SAMPLES_FOR_SE)]
         while out[-1] < T:
             nxt = min(T, 2 * out[-1])
             out.append(nxt)
