@@ -256,3 +256,35 @@ def test_missing_values_filled_by_a_pipeline_imputer():
     m2 = make_pipeline(StandardScaler(), LogisticRegression()).fit(X.fillna(0.0), y)
     with pytest.raises(ValueError, match="missing values that reach the final estimator"):
         explain_linear(m2, X.iloc[:10])
+
+
+def test_linear_importance_is_the_table_as_an_importance_result():
+    """OLS oracle (closed form): values = coef * sd(x), std = se * sd(x); plots.importance draws it."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+
+    from unboxed import Importance, plots
+    from unboxed.intrinsic import linear_importance
+
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[:200], y[:200]
+    A = np.column_stack([np.ones(len(X)), X])
+    beta = np.linalg.lstsq(A, y, rcond=None)[0]
+    resid = y - A @ beta
+    se = np.sqrt(np.diag(resid @ resid / (len(X) - A.shape[1]) * np.linalg.inv(A.T @ A)))
+    model = LinearRegression().fit(X, y)
+    imp = linear_importance(model, X, y)
+    assert isinstance(imp, Importance) and imp.values.shape == (10, 1)
+    sd = X.std(axis=0, ddof=1)
+    np.testing.assert_allclose(imp.values[:, 0], beta[1:] * sd, rtol=1e-8)
+    np.testing.assert_allclose(imp.std[:, 0], se[1:] * sd, rtol=1e-8)
+    raw = linear_importance(model, X, y, kind="coef")
+    np.testing.assert_allclose(raw.values[:, 0], beta[1:], rtol=1e-8)
+    np.testing.assert_allclose(raw.std[:, 0], se[1:], rtol=1e-8)
+    plots.importance(imp)
+    with pytest.raises(ValueError, match="needs the training X"):
+        linear_importance(model)
+    with pytest.raises(ValueError, match="kind must be"):
+        linear_importance(model, X, y, kind="odds")

@@ -318,3 +318,27 @@ def test_cached_sorted_values_give_the_same_model(monkeypatch):
     for a, b in zip(fast.trees_, slow.trees_, strict=True):
         for key in a:
             np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_three_printed_forms_on_diabetes():
+    """list: one IF / ELSE IF list per tree whose leaves partition the rows (exactly one line per tree fires);
+    set: one line per leaf; tree: the drawing. The leaves that hold add up to predict (oracle)."""
+    from sklearn.datasets import load_diabetes
+    d = load_diabetes(as_frame=True)
+    X, y = d.data.iloc[:250], d.target.iloc[:250]
+    m = FIGSRegressor(max_rules=6).fit(X, y)
+    leaves = m.to_frame()
+    rules = m.rules_
+    lst, st_, tr = m.to_text("list"), m.to_text("set"), m.to_text("tree")
+    assert tr == m.to_text() == str(m)
+    assert lst.count("Tree ") == len(m.trees_) and lst.count("IF ") == len(rules)
+    assert st_.count("\nIF ") == len(rules) and st_.count("support") == len(rules)
+    pred = np.zeros(len(X))
+    for t in range(len(m.trees_)):
+        cover = np.stack([r.covers(X) for r, tt in zip(rules, leaves["tree"]) if tt == t])
+        np.testing.assert_array_equal(cover.sum(axis=0), 1)  # disjoint and exhaustive: a rule list is exact
+        pred += sum(r.covers(X) * r.weight for r, tt in zip(rules, leaves["tree"]) if tt == t)
+    np.testing.assert_allclose(pred, m.predict(X), atol=1e-9)
+    assert m.average_rule_length_ == pytest.approx(np.mean([r.length for r in rules]))
+    with pytest.raises(ValueError, match="form must be"):
+        m.to_text("graph")

@@ -257,3 +257,22 @@ def test_printed_rules_cover_rows_with_a_missing_category():
     for r in m.rules_:
         d += r.covers(X) * r.weight
     np.testing.assert_allclose(d, m.decision_function(X), rtol=0, atol=1e-9)
+
+
+def test_printed_forms_set_and_tree_and_list_refused():
+    """RuleFit prints as a rule set (default) and as a rule tree; a first-match list would misstate its
+    additive rules, so it is refused with the reason. Every rule with a nonzero weight appears in both."""
+    from sklearn.datasets import load_iris
+    d = load_iris(as_frame=True)
+    m = RuleFitClassifier(max_rules=6, **FAST).fit(d.data, d.target)
+    s, t = m.to_text("set"), m.to_text("tree")
+    assert s == m.to_text() == str(m)
+    assert s.count("\nIF ") == len(m.rules_)
+    assert t.count("(n=") == len(m.rules_)
+    for r in m.rules_:
+        assert f"(n={r.support})" in t and f"{r.weight:+.4g}" in t
+    with pytest.raises(ValueError, match="overlap"):
+        m.to_text("list")
+    with pytest.raises(ValueError, match="form must be"):
+        m.to_text("graph")
+    assert m.average_rule_length_ == pytest.approx(np.mean([len(c) for c in m.rule_conditions_]))

@@ -8,6 +8,7 @@ from typing import Any
 _LAZY = {
     "explain_linear": "unboxed.intrinsic.linear",
     "coefficients": "unboxed.intrinsic.linear",
+    "linear_importance": "unboxed.intrinsic.linear",
     "explain_tree": "unboxed.intrinsic.tree",
     "decision_path_rules": "unboxed.intrinsic.tree",
     "tree_importance": "unboxed.intrinsic.tree",

@@ -33,11 +33,11 @@ import pandas as pd
 from scipy import stats
 
 from .._model import provenance
-from .._results import Attribution
+from .._results import Attribution, Importance, Provenance
 from .._validation import check_fraction, describe
 from ._common import ModelSpace, split_pipeline
 
-__all__ = ["coefficients", "explain_linear"]
+__all__ = ["coefficients", "explain_linear", "linear_importance"]
 
 
 def _linear_parts(final: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -320,6 +320,62 @@ def coefficients(model: Any, X: Any = None, y: Any = None, *, confidence: float 
         "regression) to get them")
     frame.attrs["note"] = note
     return frame
+
+
+
+def linear_importance(model: Any, X: Any = None, y: Any = None, *, kind: str = "std_effect",
+                      confidence: float = 0.95) -> Importance:
+    """The regression table of :func:`coefficients` as an :class:`~unboxed.Importance`, so plots work on it.
+
+    Parameters
+    ----------
+    model : fitted linear model or Pipeline ending in one
+    X, y : the training data, as for :func:`coefficients` (X is needed for
+        ``std_effect`` and for standard errors, y for those of linear regression)
+    kind : {"std_effect", "coef"}, default "std_effect"
+        ``std_effect``: coefficient times the feature's standard deviation in X
+        (the change of the output for a one-standard-deviation change, which is
+        comparable across features); ``coef``: the raw coefficient (log-odds for
+        logistic models).
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    Importance
+        ``values (n_features, n_outputs)`` (signed; the intercept is left out),
+        ``std``: the standard error on the same scale (0 where the model has
+        none, see :func:`coefficients`), ``per_repeat`` unused. The full table,
+        with intervals, p-values and odds ratios, is ``coefficients(...)``.
+    """
+    if kind not in ("std_effect", "coef"):
+        raise ValueError(f"kind must be 'std_effect' or 'coef', got {kind!r}")
+    if kind == "std_effect" and X is None:
+        raise ValueError("kind='std_effect' needs the training X (the features' standard deviations); "
+                         "pass X, or use kind='coef'")
+    tab = coefficients(model, X, y, confidence=confidence)
+    tab = tab[tab["term"] != "(intercept)"]
+    outputs = tuple(dict.fromkeys(tab["output"].tolist()))
+    terms = tuple(dict.fromkeys(tab["term"].tolist()))
+    vals = np.empty((len(terms), len(outputs)))
+    std = np.zeros_like(vals)
+    for j, out in enumerate(outputs):
+        sub = tab[tab["output"] == out].set_index("term").loc[list(terms)]
+        coef = sub["coef"].to_numpy(dtype=float)
+        se = sub["std_error"].to_numpy(dtype=float)
+        if kind == "std_effect":
+            scale = np.divide(sub["std_effect"].to_numpy(dtype=float), coef,
+                              out=np.zeros_like(coef), where=coef != 0)
+            vals[:, j] = sub["std_effect"].to_numpy(dtype=float)
+            std[:, j] = np.nan_to_num(np.abs(se * scale), nan=0.0)
+        else:
+            vals[:, j] = coef
+            std[:, j] = np.nan_to_num(se, nan=0.0)
+    what = ("coefficient times the feature's standard deviation" if kind == "std_effect" else "coefficient")
+    return Importance(values=vals, std=std, feature_names=tuple(str(t) for t in terms),
+                      output_names=tuple(str(o) for o in outputs),
+                      scoring=f"{what} (signed); std = standard error ({tab.attrs.get('note', '')})",
+                      provenance=Provenance("linear_importance", params={"kind": kind, "confidence": confidence},
+                                            model=type(split_pipeline(model)[1]).__name__))
 
 
 _SE_LABEL = {"ols": "ols", "fisher": "fisher", "ridge": "sandwich (approximate: ridge penalty)",

@@ -31,7 +31,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from .._data import Schema, is_dataframe
 from .._results import Importance, Provenance
-from ._types import Condition, Rule, format_value, rules_to_frame
+from ._types import Condition, Rule, format_rule_list, format_rule_set, format_value, rules_to_frame
 
 __all__ = ["FIGSClassifier", "FIGSRegressor"]
 
@@ -573,11 +573,40 @@ class _FIGSBase(BaseEstimator):
         labels = self._output_labels() or tuple(range(value.size))
         return "[" + ", ".join(f"{format_value(c)}: {v:+.3g}" for c, v in zip(labels, value)) + "]"
 
-    def to_text(self) -> str:
-        """The trees, drawn one under the other; the prediction is the sum of one leaf per tree."""
+    @property
+    def average_rule_length_(self) -> float:
+        """Mean number of conditions of the leaf rules in :attr:`rules_` (0 for trees without splits)."""
         check_is_fitted(self, "trees_")
+        lens = [len(conds) for _, _, conds, _, _ in self._leaf_rules()]
+        return float(np.mean(lens)) if lens else 0.0
+
+    def to_text(self, form: str = "tree") -> str:
+        """The model as text; the prediction is the sum of one leaf per tree.
+
+        Parameters
+        ----------
+        form : {"tree", "list", "set"}, default "tree"
+            ``tree``: the trees drawn one under the other; ``list``: each tree
+            as a rule list (IF / ELSE IF over its leaves, which do not
+            overlap, so exactly one line per tree fires); ``set``: every leaf
+            as an unordered IF rule with its contribution (``weight``) and
+            support.
+        """
+        check_is_fitted(self, "trees_")
+        if form not in ("tree", "list", "set"):
+            raise ValueError(f"form must be 'tree', 'list' or 'set', got {form!r}")
         lines = [f"{type(self).__name__}: {len(self.trees_)} tree{'s' if len(self.trees_) != 1 else ''}, "
                  f"{self.n_rules_} split{'s' if self.n_rules_ != 1 else ''}; {self._sum_meaning()}"]
+        if form != "tree":
+            leaves = [(t, Rule(conditions=tuple(conds), prediction=self._value_text(value), support=n))
+                      for t, _, conds, value, n in self._leaf_rules()]
+            if form == "set":
+                lines.append(format_rule_set([r for _, r in leaves]))
+                return "\n".join(lines)
+            for t in range(len(self.trees_)):
+                lines.append(f"Tree {t + 1}:")
+                lines.append(format_rule_list([r for tt, r in leaves if tt == t]))
+            return "\n".join(lines)
         for t, tr in enumerate(self.trees_):
             lines.append(f"Tree {t + 1}:")
             if tr["feature"][0] < 0:

@@ -40,7 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._parallel import map_chunks
 from .._results import Importance, Provenance
 from .._validation import check_random_state, resolve_seed
-from ._types import Rule, format_rule_set, format_value
+from ._types import Rule, format_rule_set, format_rule_tree, format_value
 from .figs import _GT, _LE, _classification_target, _Design, _fit_design, _predict_design, _regression_target
 
 __all__ = ["RuleFit", "RuleFitClassifier", "RuleFitRegressor"]
@@ -678,9 +678,32 @@ class RuleFit(BaseEstimator):
         check_is_fitted(self, "rule_coef_")
         return int(self.rule_coef_.shape[0] + self.linear_["column"].size)
 
-    def to_text(self) -> str:
-        """The model as text: intercept, linear terms, and the rule set with weights."""
+    @property
+    def average_rule_length_(self) -> float:
+        """Mean number of conditions of the rules in the model (linear terms not counted; 0 if none)."""
         check_is_fitted(self, "rule_coef_")
+        return float(np.mean([len(c) for c in self.rule_conditions_])) if len(self.rule_conditions_) else 0.0
+
+    def to_text(self, form: str = "set") -> str:
+        """The model as text: intercept, linear terms, and the rules with their weights.
+
+        Parameters
+        ----------
+        form : {"set", "tree"}, default "set"
+            ``set``: the rules as unordered IF rules with weight and support;
+            ``tree``: the same rules drawn as a tree (rules sharing leading
+            conditions share branches; each leaf is a weight that is added
+            when its path holds). ``list`` is refused: RuleFit's rules overlap
+            and all of those that hold add up, so an IF / ELSE IF list (first
+            match decides) would misstate how the model predicts.
+        """
+        check_is_fitted(self, "rule_coef_")
+        if form == "list":
+            raise ValueError(f"form='list' does not apply to {type(self).__name__}: its rules overlap and the "
+                             "weights of all rules that hold add up (no first-match order); use form='set' or "
+                             "form='tree'")
+        if form not in ("set", "tree"):
+            raise ValueError(f"form must be 'set' or 'tree', got {form!r}")
         outs = self._output_names()
         lines = [f"{type(self).__name__}: {self.linear_['column'].size} linear terms, "
                  f"{self.rule_coef_.shape[0]} rules; {self._meaning()}"]
@@ -694,7 +717,14 @@ class RuleFit(BaseEstimator):
                                  f"[{format_value(self.linear_['low'][i])}, {format_value(self.linear_['high'][i])}])")
         rules = self.rules_
         if rules:
-            lines.append(format_rule_set(rules))
+            if form == "set":
+                lines.append(format_rule_set(rules))
+            else:
+                pre = len(outs) > 1
+                leaves = [Rule(conditions=r.conditions, support=r.support,
+                               prediction=f"{'[' + format_value(r.prediction) + '] ' if pre else ''}{r.weight:+.4g}")
+                          for r in rules]
+                lines.append(format_rule_tree(leaves, ordered=False))
         return "\n".join(lines)
 
     def __str__(self) -> str:
