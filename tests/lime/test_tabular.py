@@ -643,3 +643,25 @@ def test_bad_options(linear_data, cancer):
     Xm[-10:, 0] = np.nan
     with pytest.raises(ValueError, match="discretize=False"):
         LimeTabular(model, Xm, sampling="quartile", discretize=False, progress=False)
+
+
+@pytest.mark.parametrize("sampling,discretize,selection", [("quartile", True, "none"), ("normal", False, "forward")])
+def test_stderr_matches_spread_over_seeds(linear_data, sampling, discretize, selection):
+    # oracle: the standard deviation of the weights over independent seeds (40 seeds; the
+    # ratio of the two is within about +-25% at this count)
+    X, y = linear_data
+    model = GradientBoostingRegressor(n_estimators=20, max_depth=3, random_state=0).fit(X, y)
+    V, SE = [], []
+    for seed in range(40):
+        a = LimeTabular(model, X, mode="regression", sampling=sampling, discretize=discretize,
+                        feature_selection=selection, num_features=3, num_samples=800, random_state=seed,
+                        progress=False).explain(X[[3]])
+        V.append(a.values[0, :, 0])
+        SE.append(a.stderr[0, :, 0])
+        assert a.stderr.shape == a.values.shape
+        assert np.all(a.stderr[a.values == 0] == 0) and np.all(a.stderr[a.values != 0] > 0)
+    V, SE = np.array(V), np.array(SE)
+    always = (V != 0).all(axis=0)           # features selected for every seed
+    assert always.sum() >= 2
+    ratio = SE[:, always].mean(axis=0) / V[:, always].std(axis=0, ddof=1)
+    assert np.all((ratio > 0.6) & (ratio < 1.5)), ratio

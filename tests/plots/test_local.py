@@ -337,6 +337,31 @@ def test_dependence_auto_picks_categorical_interaction_and_none_for_additive():
     assert len(ax2.figure.axes) == 1                                       # nothing explains the spread
 
 
+def test_dependence_auto_colour_uses_interaction_values_when_present():
+    # oracle: with Shapley interaction values attached, the colour is the argmax of mean |I[:, j, k]|
+    rng = np.random.default_rng(3)
+    n, p = 40, 4
+    X = rng.normal(size=(n, p))
+    inter = np.zeros((n, p, p, 2))
+    inter[:, 0, 2, 1] = inter[:, 2, 0, 1] = 0.3 * X[:, 0]   # output 1: a-c interact
+    inter[:, 0, 1, 0] = inter[:, 1, 0, 0] = 0.5 * X[:, 1]   # output 0: a-b interact
+    inter[:, 0, 3, 1] = inter[:, 3, 0, 1] = 0.1 * X[:, 3]   # weaker than a-c
+    for i in range(p):
+        inter[:, i, i, :] = X[:, [i]]
+    vals = inter.sum(axis=2)
+    attr = Attribution(values=vals, base_values=np.zeros((n, 2)), feature_names=list("abcd"),
+                       output_names=["o0", "o1"], data=X, interactions=inter)
+    assert L.dependence(attr, "a", output="o1").figure.axes[1].get_ylabel() == "c"
+    plt.close("all")
+    assert L.dependence(attr, "a", output="o0").figure.axes[1].get_ylabel() == "b"
+    plt.close("all")
+    no_inter = dict(inter=np.where(np.eye(p, dtype=bool)[None, :, :, None], inter, 0.0))
+    flat = Attribution(values=vals, base_values=np.zeros((n, 2)), feature_names=list("abcd"),
+                       output_names=["o0", "o1"], data=X, interactions=no_inter["inter"])
+    assert len(L.dependence(flat, "a", output="o1").figure.axes) == 1   # no interaction: one colour
+    plt.close("all")
+
+
 def test_dependence_named_colour_none_and_categorical_x():
     attr = make_attr(n=90, p=4, k=2)
     ax = L.dependence(attr, "f1", color="f2", output=0)

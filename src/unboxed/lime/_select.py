@@ -214,7 +214,9 @@ def local_fit(X: np.ndarray, Y: np.ndarray, w: np.ndarray, *, num_features: int,
     -------
     dict with ``coef`` (n, d, k; 0 for features not selected), ``intercept``
     (n, k), ``score`` (n, k; the weighted R² of the local model on the
-    neighbourhood), ``local_pred`` (n, k; the local model at the row).
+    neighbourhood), ``local_pred`` (n, k; the local model at the row), ``stderr``
+    (n, d, k; Monte-Carlo standard errors of ``coef`` given the selected features, by the
+    sandwich covariance of the weighted ridge; 0 for features not selected).
     """
     with _one_blas_thread():
         return _local_fit(X, Y, w, num_features=num_features, method=method, alpha=alpha)
@@ -248,11 +250,27 @@ def _local_fit(X, Y, w, *, num_features, method, alpha):
     coef = coef.transpose(0, 2, 1).copy()                              # (n, d, k)
     intercept = ybar - np.einsum("nd,ndk->nk", xbar, coef)
     ss_res = np.empty((n, k))
+    stderr = np.zeros((n, d, k))
+    Ainv = np.linalg.pinv(GA, hermitian=True)                          # (n, k, K, K)
     for i in range(n):
-        resid = (Y[i] - ybar[i]) - (X[i] - xbar[i]) @ coef[i]           # (S, k)
+        Xc = X[i] - xbar[i]
+        resid = (Y[i] - ybar[i]) - Xc @ coef[i]                        # (S, k)
         ss_res[i] = w[i] @ (resid * resid)
+        # Monte-Carlo standard errors of the weighted ridge: the sandwich (HC0) covariance
+        # A^-1 [sum_s w_s^2 e_s^2 x_s x_s'] A^-1 with A = Xc' W Xc + alpha I on the selected features
+        we = w[i][:, None] * resid                                     # (S, k)
+        for o in range(k):
+            idx = A[i, o][valid[i, o]]
+            if idx.size == 0:
+                continue
+            Xs = Xc[:, idx] * we[:, o:o + 1]
+            meat = Xs.T @ Xs
+            m = idx.size
+            Ai = Ainv[i, o][:m, :m] if valid[i, o].all() else Ainv[i, o][np.ix_(valid[i, o], valid[i, o])]
+            var = np.einsum("ab,bc,ac->a", Ai, meat, Ai)
+            stderr[i, idx, o] = np.sqrt(np.maximum(var, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(syy > 0, 1.0 - ss_res / np.where(syy > 0, syy, 1.0),
                          np.where(ss_res > 0, 0.0, 1.0))
     local_pred = intercept + np.einsum("nd,ndk->nk", x0, coef)
-    return {"coef": coef, "intercept": intercept, "score": score, "local_pred": local_pred}
+    return {"coef": coef, "intercept": intercept, "score": score, "local_pred": local_pred, "stderr": stderr}

@@ -306,7 +306,10 @@ class LimeTabular:
             selected interpretable features (0 for the others); ``base_values``
             (n_rows, n_outputs): its intercept; ``local_score`` (n_rows,
             n_outputs): its kernel-weighted R² on the samples (lime's
-            ``score``); ``data``: the rows. ``provenance.params`` records the
+            ``score``); ``stderr`` (n_rows, p, n_outputs): Monte-Carlo standard
+            errors of the weights given the selected features (sandwich
+            covariance of the weighted ridge; 0 for features not selected);
+            ``data``: the rows. ``provenance.params`` records the
             sampling design, kernel width, selection method and num_features.
             The local model's prediction at each row is in :attr:`local_pred_`.
         """
@@ -338,6 +341,7 @@ class LimeTabular:
         return Attribution(
             values=parts["coef"], base_values=parts["intercept"], feature_names=schema.names,
             output_names=f.output_names, data=schema.display_values(Z), local_score=parts["score"],
+            stderr=parts["stderr"],
             output_space=f.output,
             provenance=provenance("lime_tabular", f, params, random_state=seed, n_evals=n_evals,
                                   backend=self.backend))

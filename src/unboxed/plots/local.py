@@ -487,7 +487,9 @@ def dependence(attr: Attribution, feature: str | int, *, color: str | int | None
         bin mean; for every other feature fit that residual within each bin (a slope per bin
         for numeric features, category means for categorical ones) and score the fit by its
         adjusted R²; the best score wins, unless it is within noise (below
-        ``max(0.05, 4·sqrt(2·n_bins)/(n - n_bins))``, then no colour).
+        ``max(0.05, 4·sqrt(2·n_bins)/(n - n_bins))``, then no colour). When the Attribution
+        carries Shapley interaction values (``TreeShap.explain(X, interactions=True)``), the
+        feature with the largest mean absolute interaction with ``feature`` is used instead.
         A name or position colours by that feature; ``None`` draws one colour.
     output : str or int, optional
         The output to draw. Default: the last output (the positive class of a binary classifier).
@@ -523,7 +525,14 @@ def dependence(attr: Attribution, feature: str | int, *, color: str | int | None
     j = _feature_index(attr, feature)
     y = V[:, j]
     xj, cj = encode_column(attr.data[:, j])
-    if color == "auto":
+    if color == "auto" and attr.interactions is not None and attr.n_features > 1:
+        # Shapley interaction values at hand (Tree SHAP): the strongest interacting feature is
+        # the one with the largest mean |interaction| with ``feature``
+        strength = np.abs(np.asarray(attr.interactions, dtype=float)[:, j, :, o]).mean(axis=0)
+        strength[j] = -np.inf
+        best = int(np.argmax(strength))
+        c = best if strength[best] > 0 else None
+    elif color == "auto":
         scores, threshold = interaction_scores(attr.data, j, y)
         best = int(np.argmax(scores)) if attr.n_features > 1 else j
         c = best if (best != j and np.isfinite(scores[best]) and scores[best] > threshold) else None
