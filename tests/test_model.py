@@ -263,3 +263,23 @@ def test_lightgbm_fitted_on_names_with_spaces():
     np.testing.assert_allclose(f(f.schema.encode(X))[:, 0], m.predict(X), rtol=1e-12)
     with pytest.raises(ValueError, match="another order"):
         ub.model_function(m, X[X.columns[::-1]])
+
+
+def test_nan_the_model_rejects_is_a_value_error_and_a_model_error():
+    """Issue 2: NaN where the model cannot take it -> a clear ValueError naming the column."""
+    X, y = make_regression(n_samples=40, n_features=3, random_state=1)
+    model = LinearRegression().fit(X, y)
+    Xn = X.copy()
+    Xn[3, 2] = np.nan
+    f, Z = prepare(model, Xn)
+    with pytest.raises(ValueError, match=r"missing values in \['x2'\]") as info:
+        f(Z)
+    assert isinstance(info.value, ub.ModelError)
+    assert np.isnan(Xn).sum() == 1 and np.isnan(Xn[3, 2])  # the caller's array is untouched
+
+    def boom(A):
+        raise RuntimeError("kaboom")
+
+    with pytest.raises(ub.ModelError, match="kaboom") as info:  # not a data problem: not a ValueError
+        ub.model_function(boom, X)(np.zeros((2, 3)))
+    assert not isinstance(info.value, ValueError)

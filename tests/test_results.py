@@ -147,3 +147,24 @@ def test_attribution_round_trip_property(n, p, k, seed):
     np.testing.assert_array_equal(a.values, b.values)
     np.testing.assert_array_equal(a.base_values, b.base_values)
     np.testing.assert_array_equal(a.data.astype(float), b.data.astype(float))
+
+
+def test_interaction_selects_by_feature_name_pair_in_either_order_and_output():
+    """Issue 2: slicing by feature name moves every field (values and numerator) together."""
+    pairs = (("a", "b"), ("a", "c"), ("b", "c"))
+    vals = np.arange(6.0).reshape(3, 2)
+    h = Interaction(pairs=pairs, values=vals, output_names=("p", "q"), numerator=vals * 10)
+    sub = h["c"]
+    assert sub.pairs == (("a", "c"), ("b", "c"))
+    np.testing.assert_array_equal(sub.values, vals[[1, 2]])
+    np.testing.assert_array_equal(sub.numerator, vals[[1, 2]] * 10)
+    assert h[("c", "a")].pairs == (("a", "c"),)
+    one = h["b", "q"]
+    assert one.pairs == (("a", "b"), ("b", "c")) and one.output_names == ("q",)
+    np.testing.assert_array_equal(one.numerator, vals[[0, 2]][:, [1]] * 10)
+    assert h[1:, 0].output_names == ("p",) and len(h[1:, 0]) == 2
+    assert h[["a", ("b", "c")]].pairs == pairs
+    with pytest.raises(KeyError, match="unknown pair or feature"):
+        h["z"]
+    imp = Importance(values=vals, std=vals, feature_names=("a", "b", "c"), output_names=("p", "q"))
+    np.testing.assert_array_equal(imp["b", "q"].values, [[3.0]])

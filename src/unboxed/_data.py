@@ -242,6 +242,49 @@ class Schema:
         return cls(cols, container, np_dtype, named)
 
     # ------------------------------------------------------------- encoding
+    def with_categories_of(self, X: Any, *, name: str = "X") -> Schema:
+        """This schema, or a copy whose string-valued columns also know the categories of ``X``.
+
+        New categories are appended, so the codes of the known ones keep their meaning
+        (data encoded with this schema stays valid). For explaining rows whose category
+        is missing from a background sample but known to the model; whether the model
+        accepts it is the model's call. Pandas ``category`` and boolean columns are left
+        as they are. Data that does not fit the schema is left for :meth:`encode` to refuse.
+        """
+        try:
+            container, names, arrays, _, _ = _split_columns(X, None if not self.named else list(self.names),
+                                                            what=name)
+        except (TypeError, ValueError):
+            return self
+        if len(arrays) != self.n_features or (container != "numpy" and self.named
+                                              and list(names) != list(self.names)):
+            return self
+        cols = list(self.columns)
+        changed = False
+        for j, col in enumerate(cols):
+            if col.encoding != "codes" or isinstance(col.dtype, pd.CategoricalDtype) or \
+                    col.categories == (False, True):
+                continue
+            arr = arrays[j]
+            if isinstance(arr, pd.Series) and isinstance(arr.dtype, pd.CategoricalDtype):
+                arr = arr.astype(object)
+            values = np.asarray(arr)
+            if values.dtype.kind == "b":
+                continue
+            present = values[~_missing_mask(values)].tolist()
+            known = set(col.categories)
+            try:
+                new = sorted({v for v in present if v not in known}, key=str)
+            except TypeError:
+                continue
+            if new:
+                cols[j] = Column(col.name, col.kind, col.encoding,
+                                 tuple(col.categories) + tuple(_plain(v) for v in new), col.dtype)
+                changed = True
+        if not changed:
+            return self
+        return Schema(cols, self.container, self.numpy_dtype, self.named)
+
     def encode(self, X: Any, *, name: str = "X", allow_nan: bool = True,
                allow_empty: bool = False) -> np.ndarray:
         """Check ``X`` against the schema and return its float64 encoding.

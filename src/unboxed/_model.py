@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._data import Schema, as_schema
-from ._validation import ModelError, check_choice, describe
+from ._validation import ModelError, check_choice, describe, model_error
 
 __all__ = ["ModelFunction", "model_function", "prepare", "provenance", "OUTPUTS"]
 
@@ -351,8 +351,9 @@ class ModelFunction:
             if np.isnan(Z).any():
                 cols = [self.schema.names[j] for j in np.nonzero(np.isnan(Z).any(axis=0))[0][:5]]
                 hint = f" The data has missing values in {cols}; this model may not accept NaN."
-            raise ModelError(f"the model ({type(self.model).__name__}) raised {type(e).__name__} on a batch of "
-                             f"{Z.shape[0]} rows: {e}.{hint}") from e
+            raise model_error(f"the model ({type(self.model).__name__}) raised {type(e).__name__} on a batch of "
+                              f"{Z.shape[0]} rows: {e}.{hint}",
+                              bad_input=bool(hint) and isinstance(e, (ValueError, TypeError))) from e
         out = self._postprocess(y, Z.shape[0])
         if count:
             self.n_evals += Z.shape[0]
@@ -377,6 +378,14 @@ class ModelFunction:
         if self.output_names is None:
             self.output_names = self._default_names(out.shape[1])
         return out
+
+    def with_schema(self, schema: Schema) -> ModelFunction:
+        """A copy that decodes with ``schema`` (e.g. one that knows more categories), same model and output."""
+        import copy
+
+        g = copy.copy(self)
+        g.schema = schema
+        return g
 
     def predict(self, X: Any) -> np.ndarray:
         """Evaluate user data (encoded with the schema first)."""

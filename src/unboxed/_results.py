@@ -580,6 +580,9 @@ class Importance(Result):
         """``imp["age"]``, ``imp[["age", "income"]]``, ``imp[features, outputs]``."""
         if isinstance(key, tuple) and len(key) == 2 and not all(isinstance(k, str) for k in key):
             return self.select(*key)
+        if (isinstance(key, tuple) and len(key) == 2 and key[0] in self.feature_names
+                and key[1] not in self.feature_names and key[1] in self.output_names):
+            return self.select(features=key[0], outputs=key[1])  # imp["age", "good"]
         return self.select(features=key)
 
     def ranking(self, output: str | int = 0) -> list[str]:
@@ -852,13 +855,38 @@ class Interaction(Result):
     def __repr__(self) -> str:
         return f"Interaction({self.statistic}, {self.labels[:4]}{'...' if len(self) > 4 else ''})"
 
+    def _pair_positions(self, key: Any) -> np.ndarray | None:
+        """Positions for a pair ``("a", "b")`` (either order), a label, or a feature name (every pair with it)."""
+        labels = ["|".join(p) for p in self.pairs]
+        if isinstance(key, tuple) and key and all(isinstance(x, str) for x in key):
+            for cand in ("|".join(key), "|".join(key[::-1])):
+                if cand in labels:
+                    return np.asarray([labels.index(cand)], dtype=np.intp)
+            return None
+        if isinstance(key, str):
+            if key in labels:
+                return np.asarray([labels.index(key)], dtype=np.intp)
+            hits = [i for i, p in enumerate(self.pairs) if key in p]
+            return np.asarray(hits, dtype=np.intp) if hits else None
+        return None
+
     def select(self, pairs: Any = None, outputs: Any = None) -> Interaction:
+        """Select pairs (a pair, a label, a feature name: every pair with it; positions) and outputs."""
         labels = ["|".join(p) for p in self.pairs]
         if pairs is None:
             r = np.arange(len(self.pairs))
         elif isinstance(pairs, str) or (isinstance(pairs, tuple) and all(isinstance(x, str) for x in pairs)):
-            key = pairs if isinstance(pairs, str) else "|".join(pairs)
-            r = _positions([key], labels, "pair")
+            r = self._pair_positions(pairs)
+            if r is None:
+                raise KeyError(f"unknown pair or feature {pairs!r}; the pairs are {labels[:20]}")
+        elif isinstance(pairs, list) and pairs and all(isinstance(x, (str, tuple)) for x in pairs):
+            found = []
+            for x in pairs:
+                pos = self._pair_positions(x if isinstance(x, str) else tuple(x))
+                if pos is None:
+                    raise KeyError(f"unknown pair or feature {x!r}; the pairs are {labels[:20]}")
+                found.extend(i for i in pos.tolist() if i not in found)
+            r = np.asarray(found, dtype=np.intp)
         else:
             r = _row_positions(pairs, len(self.pairs))
         o = np.arange(len(self.output_names)) if outputs is None else _positions(outputs, self.output_names, "output")
@@ -869,6 +897,12 @@ class Interaction(Result):
             provenance=self.provenance)
 
     def __getitem__(self, key: Any) -> Interaction:
+        """``h[("a", "b")]`` a pair, ``h["a"]`` every pair with feature ``a``, ``h[pairs, outputs]``."""
+        if isinstance(key, tuple) and len(key) == 2:
+            if not all(isinstance(x, str) for x in key):
+                return self.select(pairs=None if key[0] == slice(None) else key[0], outputs=key[1])
+            if self._pair_positions(key) is None and key[1] in self.output_names:
+                return self.select(pairs=key[0], outputs=key[1])
         return self.select(pairs=key)
 
     def to_frame(self) -> pd.DataFrame:

@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = [
     "ModelError",
+    "ModelInputError",
+    "model_error",
     "check_random_state",
     "check_positive_int",
     "check_fraction",
@@ -27,8 +29,19 @@ __all__ = [
 class ModelError(RuntimeError):
     """The model raised, or returned something that cannot be used.
 
-    The original exception is chained as ``__cause__``.
+    The original exception is chained as ``__cause__``. When the model rejected
+    the data because of missing values (NaN given to a model that cannot take
+    them), the error is also a ``ValueError``, like the other data errors.
     """
+
+
+class ModelInputError(ModelError, ValueError):
+    """The model raised on data it cannot take (e.g. NaN for a model without missing-value support)."""
+
+
+def model_error(message: str, *, bad_input: bool = False) -> ModelError:
+    """A :class:`ModelError`; a :class:`ModelInputError` (also a ValueError) when the data is at fault."""
+    return ModelInputError(message) if bad_input else ModelError(message)
 
 
 def describe(obj: Any) -> str:

@@ -312,15 +312,30 @@ def test_metric_on_outputs_and_vector_metrics(multiclass):
     assert vec.values.shape == (4, 3) and vec.output_names == ("0", "1", "2")
 
 
+class _Fixed(DecisionTreeRegressor):
+    """A regressor whose predict is the first column (an sklearn estimator twin of ``lambda A: A[:, 0]``)."""
+
+    def fit(self, X, y):  # pragma: no cover - never fitted
+        return self
+
+    def predict(self, X):
+        return np.asarray(X)[:, 0]
+
+
 def test_plain_callable_defaults_and_booster():
     X = np.random.default_rng(0).normal(size=(100, 2))
     y = X @ [1.0, 0.1]
     imp = permutation_importance(lambda A: A @ [1.0, 0.1], X, y, n_repeats=2, random_state=0, progress=False)
     assert imp.scoring == "r2" and imp.ranking() == ["x0", "x1"]
-    with pytest.raises(TypeError, match="needs an estimator"):
-        permutation_importance(lambda A: A[:, 0], X, y, scoring="r2")
-    with pytest.raises(TypeError, match="needs an estimator"):
-        permutation_importance(lambda A: A[:, 0], X, y, scoring=get_scorer("r2"))
+    # an sklearn scorer on a plain callable scores its single output (oracle: the same scorer on
+    # an estimator with the same predictions)
+    for scoring in ("r2", get_scorer("neg_mean_absolute_error")):
+        ours = permutation_importance(lambda A: A[:, 0], X, y, scoring=scoring, n_repeats=2, random_state=0,
+                                      progress=False)
+        ref = permutation_importance(_Fixed(), X, y, scoring=scoring, n_repeats=2, random_state=0, progress=False)
+        np.testing.assert_allclose(ours.per_repeat, ref.per_repeat, atol=1e-12)
+    with pytest.raises(ValueError, match="one prediction per row"):
+        permutation_importance(lambda A: A, X, y, scoring="r2", progress=False)
     with pytest.raises(TypeError, match=r"\(estimator, X, y\)"):
         permutation_importance(lambda A: A[:, 0], X, y, scoring=lambda est, A, b: 0.0)
     lgb = pytest.importorskip("lightgbm")
@@ -472,3 +487,38 @@ def test_missing_labels_in_an_object_y_are_a_clear_error():
     bad[[3, 7]] = None
     with pytest.raises(ValueError, match=r"y has missing values .* rows \[3, 7\]"):
         permutation_importance(m, X, bad, n_repeats=1, random_state=0, progress=False)
+
+
+def test_sklearn_scorers_on_a_native_booster_match_hand_computed_drops():
+    """Issue 2: any sklearn scorer, also for models without an sklearn API (lightgbm Booster)."""
+    lgb = pytest.importorskip("lightgbm")
+    from sklearn.metrics import f1_score, log_loss, roc_auc_score
+    from unboxed.effects.importance import _permutation_importance
+    X, y = make_classification(n_samples=300, n_features=5, random_state=3)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 4}, lgb.Dataset(X, y), 15)
+    perms = np.stack([np.stack([np.random.default_rng(10 * r + j).permutation(300) for j in range(5)])
+                      for r in range(2)])
+    score = {"roc_auc": lambda p: roc_auc_score(y, p), "neg_log_loss": lambda p: -log_loss(y, p),
+             "accuracy": lambda p: np.mean((p > 0.5) == y), "f1": lambda p: f1_score(y, (p > 0.5).astype(int))}
+    for name, fn in score.items():
+        ours = _permutation_importance(booster, X, y, scoring=name, n_repeats=2, permutations=perms, progress=False)
+        expect = np.empty((2, 5))
+        for r in range(2):
+            for j in range(5):
+                Xp = X.copy()
+                Xp[:, j] = X[perms[r, j], j]
+                expect[r, j] = fn(booster.predict(X)) - fn(booster.predict(Xp))
+        np.testing.assert_allclose(ours.per_repeat[..., 0], expect, atol=1e-10, err_msg=name)
+
+
+def test_nan_the_model_cannot_take_is_a_value_error_naming_the_column():
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    model = LinearRegression().fit(X, y)
+    Xn = X.copy()
+    Xn[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"missing values in the columns at positions \[1\]") as info:
+        permutation_importance(model, Xn, y, n_repeats=2, progress=False)
+    frame = pd.DataFrame(Xn, columns=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"missing values in columns \['b'\]"):
+        permutation_importance(LinearRegression().fit(frame.fillna(0), y), frame, y, n_repeats=2, progress=False)
+    assert isinstance(info.value, ModelError)

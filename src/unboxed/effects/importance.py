@@ -32,7 +32,7 @@ from .._model import (ModelFunction, _is_lgb_booster, _is_xgb_booster, default_f
                       prepare, provenance)
 from .._parallel import chunk_slices, map_chunks, rows_per_chunk
 from .._results import Importance
-from .._validation import ModelError, check_positive_int, check_random_state, describe, resolve_seed
+from .._validation import ModelError, check_positive_int, model_error, check_random_state, describe, resolve_seed
 
 __all__ = ["permutation_importance"]
 
@@ -59,8 +59,19 @@ def _call_model(method: Any, name: str, model: Any, X: Any, *args: Any, **kwargs
     except ModelError:
         raise
     except Exception as e:
-        raise ModelError(f"the model ({type(model).__name__}) raised {type(e).__name__} in {name} on "
-                         f"{len(X)} rows: {e}") from e
+        hint = ""
+        try:
+            named = hasattr(X, "isna")
+            frame = X if named else pd.DataFrame(np.asarray(X, dtype=object))
+            nan_cols = [c if named else int(c) for c, v in frame.isna().any(axis=0).items() if v][:5]
+            if nan_cols:
+                where = f"columns {nan_cols}" if named else f"the columns at positions {nan_cols}"
+                hint = f". The data has missing values in {where}; this model may not accept NaN"
+        except Exception:  # pragma: no cover - exotic containers (polars, sparse): no hint
+            pass
+        raise model_error(f"the model ({type(model).__name__}) raised {type(e).__name__} in {name} on "
+                          f"{len(X)} rows: {e}{hint}",
+                          bad_input=bool(hint) and isinstance(e, (ValueError, TypeError))) from e
 
 
 class _Recorder:
@@ -364,6 +375,52 @@ def _n_positional(fn: Any) -> int | None:
     return n
 
 
+class _ScorerMetric:
+    """An sklearn scorer applied to the outputs of a model without an sklearn API.
+
+    For plain callables and native boosters: ``predict`` is the single output of
+    a regression model, or the arg-max class position (0..k-1) of probabilities;
+    ``predict_proba`` / ``decision_function`` are the probabilities (the positive
+    class column for two classes). A module-level class, so it pickles.
+    """
+
+    def __init__(self, func: Any, sign: float, kwargs: dict, response: str, name: str, proba: bool):
+        self.func, self.sign, self.kwargs, self.response, self.__name__ = func, sign, kwargs, response, name
+        self.proba = proba
+
+    def __call__(self, y_true: np.ndarray, outputs: np.ndarray) -> float:
+        if self.response == "predict" and outputs.shape[1] > 1 and not self.proba:
+            raise TypeError(f"scoring {self.__name__!r} needs one prediction per row; the model has "
+                            f"{outputs.shape[1]} outputs: pass scoring=callable(y_true, outputs) instead")
+        if self.response == "predict":
+            pred = outputs[:, 0] if outputs.shape[1] == 1 else np.argmax(outputs, axis=1)
+        else:
+            pred = outputs[:, 1] if outputs.shape[1] == 2 else outputs
+        return self.sign * self.func(y_true, pred, **self.kwargs)
+
+
+def _scorer_as_metric(scorer: Any, f: Any, name: str) -> _ScorerMetric:
+    """Turn an sklearn scorer into a metric(y_true, outputs) for a model without predict / predict_proba."""
+    func = getattr(scorer, "_score_func", None)
+    sign = getattr(scorer, "_sign", None)
+    resp = getattr(scorer, "_response_method", None)
+    if func is None or sign is None or resp is None:
+        raise TypeError(f"scoring {name!r} needs an estimator with predict / predict_proba; this model is a "
+                        f"{describe(f.model)}: pass scoring=callable(y_true, outputs) instead")
+    resp = (resp,) if isinstance(resp, str) else tuple(resp)
+    proba = f.is_classifier and f.output == "proba"
+    if proba and any(r in ("predict_proba", "decision_function") for r in resp):
+        chosen = "predict_proba"
+    elif "predict" in resp and (proba or f.n_outputs in (-1, 1)):
+        chosen = "predict"
+    else:
+        need = " or ".join(resp)
+        raise TypeError(f"scoring {name!r} needs {need} of an estimator; this model is a {describe(f.model)} "
+                        f"with {max(f.n_outputs, 0)} {f.output!r} output(s): pass scoring=callable(y_true, "
+                        "outputs) instead")
+    return _ScorerMetric(func, float(sign), dict(getattr(scorer, "_kwargs", {}) or {}), chosen, name, proba)
+
+
 def _resolve_scoring(scoring: Any, f: Any) -> tuple[str, Any, str, Any]:
     """-> (kind, scorer, name, fast) with kind in "scorer", "direct", "metric"."""
     from sklearn.metrics import get_scorer, get_scorer_names
@@ -384,8 +441,7 @@ def _resolve_scoring(scoring: Any, f: Any) -> tuple[str, Any, str, Any]:
             raise ValueError(f"unknown scoring {scoring!r}; use one of sklearn.metrics.get_scorer_names(), "
                              "a scorer(estimator, X, y) or a metric(y_true, outputs)")
         if plain:
-            raise TypeError(f"scoring={scoring!r} needs an estimator with predict / predict_proba; this model is "
-                            f"a {describe(model)}: pass scoring=callable(y_true, outputs) instead")
+            return "metric", _scorer_as_metric(get_scorer(scoring), f, scoring), scoring, None
         return "scorer", get_scorer(scoring), scoring, _FAST.get(scoring)
     if isinstance(scoring, (list, tuple, set, Mapping)):
         raise TypeError("permutation_importance takes one scoring at a time, got "
@@ -395,8 +451,7 @@ def _resolve_scoring(scoring: Any, f: Any) -> tuple[str, Any, str, Any]:
                         f"metric(y_true, outputs), got {describe(scoring)}")
     if isinstance(scoring, _BaseScorer):
         if plain:
-            raise TypeError(f"an sklearn scorer needs an estimator with predict / predict_proba; this model is a "
-                            f"{describe(model)}: pass scoring=callable(y_true, outputs) instead")
+            return "metric", _scorer_as_metric(scoring, f, repr(scoring)), repr(scoring), None
         return "scorer", scoring, repr(scoring), None
     name = getattr(scoring, "__name__", type(scoring).__name__)
     npos = _n_positional(scoring)
