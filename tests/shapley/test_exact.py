@@ -221,3 +221,35 @@ def test_numpy_input_unmodified_and_result_fields(reg_data):
     assert attr.feature_names == tuple(f"x{j}" for j in range(6))
     np.testing.assert_allclose(attr.data.astype(float), rows)
     assert attr.output_space == "predict"
+
+
+def test_row_category_missing_from_the_background_sample():
+    # the model knows category "c"; a small background sample lacks it. The row keeps its own value
+    # (oracle: efficiency against the model, and the same values as a background that spells the
+    # category out in its dtype); an empty background category set is not an error
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"g": rng.choice(["a", "b", "c"], size=200), "x": rng.normal(size=200)})
+    y = (X["g"] == "c") * 2.0 + X["x"]
+    m = make_pipeline(make_column_transformer((OneHotEncoder(), ["g"]), remainder="passthrough"),
+                      LinearRegression()).fit(X, y)
+    bg = X[X["g"] != "c"].iloc[:20]
+    rows = X[X["g"] == "c"].iloc[:3]
+    a = ExactShap(m, bg, progress=False).explain(rows)
+    np.testing.assert_allclose(a.values.sum(axis=1)[:, 0] + a.base_values[:, 0], m.predict(rows), rtol=0,
+                               atol=1e-10)
+    assert list(a.data[:, 0]) == ["c", "c", "c"]
+    cat = pd.CategoricalDtype(["a", "b", "c"])
+    ref = ExactShap(m, bg.astype({"g": cat}), progress=False).explain(rows.astype({"g": cat}))
+    np.testing.assert_allclose(a.values, ref.values, rtol=0, atol=1e-12)
+    # a category the model itself never saw: the model's own refusal, with context
+    from unboxed import ModelError
+
+    odd = rows.copy()
+    odd["g"] = "d"
+    with pytest.raises(ModelError, match="unknown categor"):
+        ExactShap(m, bg, progress=False).explain(odd)

@@ -228,6 +228,11 @@ class ShapleyExplainer:
             ``stderr`` for sampled estimators.
         """
         f = self.f_
+        schema = f.schema.with_categories_of(X)
+        if schema is not f.schema:
+            # a category of X that the background lacks: the row keeps its own value (the model decides
+            # whether it knows it); background codes are unchanged
+            f = f.with_schema(schema)
         Z = f.schema.encode(X, name="X")
         n, p = Z.shape
         seed = getattr(self, "_seed_for_call", lambda: None)()
